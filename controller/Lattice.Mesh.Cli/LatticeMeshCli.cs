@@ -1,0 +1,152 @@
+using System.CommandLine;
+using Lattice.Mesh.Cli.Rendering;
+using Lattice.Mesh.Compiler.Compilation;
+using Lattice.Mesh.Compiler.Model;
+using Lattice.Mesh.RouteTable;
+using Spectre.Console;
+
+namespace Lattice.Mesh.Cli;
+
+/// <summary>The <c>lattice-mesh</c> command line. Exit codes: 0 valid, 1 invalid input, 2 bad usage.</summary>
+internal static class LatticeMeshCli
+{
+    public const int Valid = 0;
+    public const int Invalid = 1;
+    public const int Usage = 2;
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = Build(output, error);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var parseError in parsed.Errors)
+            {
+                error.WriteLine($"lattice-mesh: {parseError.Message}");
+            }
+
+            error.WriteLine("Run 'lattice-mesh --help' for usage.");
+            return Usage;
+        }
+
+        return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    private static RootCommand Build(TextWriter output, TextWriter error)
+    {
+        var path = new Argument<string>("path") { Description = "A LatticeService manifest, a folder of manifests, or a folder with a kustomization.yaml" };
+        var trustDomain = new Option<string>("--trust-domain") { Description = "The SPIFFE trust domain of workload identities", DefaultValueFactory = _ => SpiffeId.DefaultTrustDomain };
+        var clusterDomain = new Option<string>("--cluster-domain") { Description = "The cluster's DNS domain", DefaultValueFactory = _ => "cluster.local" };
+
+        CompilerOptions Options(ParseResult result) => new()
+        {
+            TrustDomain = result.GetValue(trustDomain)!,
+            ClusterDomain = result.GetValue(clusterDomain)!,
+        };
+
+        var graphFormat = new Option<string>("--format", "-o") { Description = "text (tables for a person), json, mermaid or dot", DefaultValueFactory = _ => "text" };
+        graphFormat.AcceptOnlyFromAmong("text", "json", "mermaid", "dot");
+        var graph = new Command("graph", "Show the agreement matrix, pending agreements with their fixes, the L7 policy table and the shared volumes")
+        {
+            path, graphFormat, trustDomain, clusterDomain,
+        };
+        graph.SetAction(result =>
+        {
+            var input = MeshInput.Load(result.GetValue(path)!, Options(result));
+            switch (result.GetValue(graphFormat))
+            {
+                case "json":
+                    output.WriteLine(JsonReport.Graph(input));
+                    break;
+                case "mermaid":
+                    output.Write(GraphDrawing.Mermaid(input.Compilation.Graph));
+                    TextReport.WriteDiagnostics(Console(error), input.Diagnostics);
+                    break;
+                case "dot":
+                    output.Write(GraphDrawing.Dot(input.Compilation.Graph));
+                    TextReport.WriteDiagnostics(Console(error), input.Diagnostics);
+                    break;
+                default:
+                    TextReport.Write(Console(output), input);
+                    break;
+            }
+
+            return input.HasErrors ? Invalid : Valid;
+        });
+
+        var validateFormat = new Option<string>("--format", "-o") { Description = "text or json", DefaultValueFactory = _ => "text" };
+        validateFormat.AcceptOnlyFromAmong("text", "json");
+        var validate = new Command("validate", "Check manifests: exit 0 when valid, otherwise 1 with every error listed")
+        {
+            path, validateFormat, trustDomain, clusterDomain,
+        };
+        validate.SetAction(result =>
+        {
+            var input = MeshInput.Load(result.GetValue(path)!, Options(result));
+            if (result.GetValue(validateFormat) == "json")
+            {
+                output.WriteLine(JsonReport.Validation(input));
+            }
+            else
+            {
+                var console = Console(input.HasErrors ? error : output);
+                TextReport.WriteDiagnostics(console, input.Diagnostics);
+                if (!input.HasErrors)
+                {
+                    console.MarkupLine($"[green]valid[/]: {input.Compilation.Graph.Services.Count} services, {input.Compilation.Graph.Agreements.Count} agreements, {input.Compilation.Graph.Pending.Count} pending");
+                }
+            }
+
+            return input.HasErrors ? Invalid : Valid;
+        });
+
+        var service = new Option<string>("--service", "-s") { Description = "The service whose sidecar table to print, as namespace/name (e.g. media/sonarr)", Required = true };
+        var routes = new Command("routes", "Print one sidecar's route table as JSON")
+        {
+            path, service, trustDomain, clusterDomain,
+        };
+        routes.SetAction(result =>
+        {
+            var input = MeshInput.Load(result.GetValue(path)!, Options(result));
+            var name = result.GetValue(service)!;
+            var errorConsole = Console(error);
+            if (!ServiceId.TryParse(name, out var id))
+            {
+                errorConsole.MarkupLine($"[red]lattice-mesh: '{Markup.Escape(name)}' is not namespace/name.[/] Fix: write the service as e.g. media/sonarr.");
+                return Usage;
+            }
+
+            if (input.Compilation.RouteTables.TryGetValue(id, out var table))
+            {
+                output.WriteLine(RouteTableSerializer.Serialize(table));
+                TextReport.WriteDiagnostics(errorConsole, input.Diagnostics.Where(d => !d.IsError || d.Resource?.EndsWith($" {id}", StringComparison.Ordinal) == true).ToList());
+                return Valid;
+            }
+
+            if (input.Compilation.Failed.Contains(id) || !input.Compilation.Graph.Contains(id))
+            {
+                TextReport.WriteDiagnostics(errorConsole, input.Diagnostics);
+            }
+
+            var known = string.Join(", ", input.Compilation.RouteTables.Keys.Order());
+            errorConsole.MarkupLine(input.Compilation.Failed.Contains(id)
+                ? $"[red]lattice-mesh: {Markup.Escape(id.ToString())} has errors, so it has no route table.[/] Fix: correct the errors above."
+                : $"[red]lattice-mesh: there is no service {Markup.Escape(id.ToString())}.[/] Fix: use one of {Markup.Escape(known)}.");
+            return Invalid;
+        });
+
+        return new RootCommand("lattice-mesh: the Lattice.Mesh service mesh's command line. A call is allowed only when the caller declares the callee outbound AND the callee declares the caller inbound.")
+        {
+            graph, validate, routes,
+        };
+    }
+
+    /// <summary>A console on <paramref name="writer"/>: colour and box drawing only when it is a terminal that supports them.</summary>
+    private static IAnsiConsole Console(TextWriter writer) =>
+        AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = AnsiSupport.Detect,
+            ColorSystem = ColorSystemSupport.Detect,
+        });
+}

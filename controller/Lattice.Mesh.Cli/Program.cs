@@ -1,0 +1,3 @@
+using Lattice.Mesh.Cli;
+
+return LatticeMeshCli.Run(args, Console.Out, Console.Error);

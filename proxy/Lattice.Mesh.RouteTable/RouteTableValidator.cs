@@ -1,0 +1,347 @@
+using System.Collections.Immutable;
+
+namespace Lattice.Mesh.RouteTable;
+
+/// <summary>
+/// Every check a sidecar makes before it enforces a table. All errors are collected, each naming the field
+/// and the fix; a table with any error is refused whole (fail closed) and the last good one keeps serving.
+/// </summary>
+public static class RouteTableValidator
+{
+    private const string Regenerate = "regenerate the table with the Lattice.Mesh controller (lattice-mesh routes prints one)";
+
+    public static ImmutableArray<RouteTableError> Validate(RouteTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var errors = ImmutableArray.CreateBuilder<RouteTableError>();
+        void Error(string field, string message, string fix) => errors.Add(new RouteTableError(field, message, fix));
+
+        if (table.ApiVersion != RouteTable.CurrentApiVersion)
+        {
+            Error("apiVersion", $"'{table.ApiVersion}' is not understood by this sidecar, which reads {RouteTable.CurrentApiVersion}", "run a controller and sidecars of the same release");
+        }
+
+        ValidateIdentity(table.Service, Error);
+        if (table.Replicas < 1)
+        {
+            Error("replicas", $"{table.Replicas} is below 1", Regenerate);
+        }
+
+        ValidatePorts(table.Ports, Error);
+        ValidateInbound(table.Inbound, Error);
+        var hostOwners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        ValidateOutbound(table.Outbound, hostOwners, Error);
+        ValidateDenied(table.Denied, hostOwners, Error);
+        ValidateExternal(table.External, Error);
+        if (table.Ingress is { } ingress)
+        {
+            ValidateIngress(ingress, Error);
+        }
+
+        ValidateVolumes(table.Volumes, Error);
+
+        // Last, so that a table with structural errors does not also report a misleading hash mismatch.
+        if (errors.Count == 0 && table.Revision != RouteTableRevision.Compute(table))
+        {
+            Error("revision", $"'{table.Revision}' is not the hash of the table's content, so the table was altered after it was produced", Regenerate);
+        }
+
+        return errors.ToImmutable();
+    }
+
+    private static void ValidateIdentity(WorkloadIdentity? service, Action<string, string, string> error)
+    {
+        if (service is null)
+        {
+            error("service", "is missing", Regenerate);
+            return;
+        }
+
+        if (!Names.IsDnsLabel(service.Namespace))
+        {
+            error("service.namespace", $"'{service.Namespace}' is not a valid namespace name", Names.DnsLabelRule);
+        }
+
+        if (!Names.IsDnsLabel(service.Name))
+        {
+            error("service.name", $"'{service.Name}' is not a valid service name", Names.DnsLabelRule);
+        }
+
+        if (!SpiffeId.TryParse(service.SpiffeId, out _, out var ns, out var sa) || ns != service.Namespace || sa != service.Name)
+        {
+            error("service.spiffeId", $"'{service.SpiffeId}' is not spiffe://<trust-domain>/ns/{service.Namespace}/sa/{service.Name}", Regenerate);
+        }
+    }
+
+    private static void ValidatePorts(ImmutableArray<ServicePort> ports, Action<string, string, string> error)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < ports.Length; i++)
+        {
+            var port = ports[i];
+            var field = $"ports[{i}]";
+            if (!names.Add(port.Name))
+            {
+                error($"{field}.name", $"port name '{port.Name}' appears twice", "give each port its own name");
+            }
+
+            if (!Names.IsPort(port.Port))
+            {
+                error($"{field}.port", $"{port.Port} is not a port", "use a port from 1 to 65535");
+            }
+
+            if (!Names.IsPort(port.TargetPort))
+            {
+                error($"{field}.targetPort", $"{port.TargetPort} is not a port", "use a port from 1 to 65535");
+            }
+
+            if (port.Protocol is not ("TCP" or "UDP" or "SCTP"))
+            {
+                error($"{field}.protocol", $"'{port.Protocol}' is not a protocol", "use TCP, UDP or SCTP");
+            }
+        }
+    }
+
+    private static void ValidateInbound(ImmutableArray<InboundCaller> callers, Action<string, string, string> error)
+    {
+        var identities = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < callers.Length; i++)
+        {
+            var caller = callers[i];
+            var field = $"inbound[{i}]";
+            ValidateServiceKey(caller.Service, $"{field}.service", error);
+            if (!SpiffeId.TryParse(caller.SpiffeId, out _, out _, out _))
+            {
+                error($"{field}.spiffeId", $"'{caller.SpiffeId}' is not a workload SPIFFE id", "use spiffe://<trust-domain>/ns/<namespace>/sa/<name>");
+            }
+            else if (!identities.Add(caller.SpiffeId))
+            {
+                error($"{field}.spiffeId", $"caller '{caller.SpiffeId}' appears twice", "list each caller once");
+            }
+
+            if (caller.RateLimit is { } limit)
+            {
+                ValidateRateLimit(limit, $"{field}.rateLimit", error);
+            }
+        }
+    }
+
+    private static void ValidateOutbound(ImmutableArray<OutboundDestination> destinations, Dictionary<string, string> hostOwners, Action<string, string, string> error)
+    {
+        for (var i = 0; i < destinations.Length; i++)
+        {
+            var destination = destinations[i];
+            var field = $"outbound[{i}]";
+            ValidateServiceKey(destination.Service, $"{field}.service", error);
+            if (!SpiffeId.TryParse(destination.SpiffeId, out _, out _, out _))
+            {
+                error($"{field}.spiffeId", $"'{destination.SpiffeId}' is not a workload SPIFFE id", "use spiffe://<trust-domain>/ns/<namespace>/sa/<name>");
+            }
+
+            ValidateHosts(destination.Hosts, destination.Service, $"{field}.hosts", hostOwners, error);
+            if (destination.Ports.IsDefaultOrEmpty || destination.Ports.Any(p => !Names.IsPort(p)))
+            {
+                error($"{field}.ports", "must list the destination's ports, each from 1 to 65535", Regenerate);
+            }
+
+            if (!Names.IsHostAndPort(destination.Address))
+            {
+                error($"{field}.address", $"'{destination.Address}' is not host:port", "give the address of the destination's sidecar inbound listener, e.g. nzbget.media.svc.cluster.local:15006");
+            }
+
+            if (destination.Retries is { } retries)
+            {
+                if (retries.Attempts is < 1 or > 10)
+                {
+                    error($"{field}.retries.attempts", $"{retries.Attempts} is outside 1 to 10", "give the number of tries in all, from 1 to 10");
+                }
+
+                if (retries.PerTryTimeout is { } perTry && perTry <= TimeSpan.Zero)
+                {
+                    error($"{field}.retries.perTryTimeout", "must be longer than zero", "omit it, or give a duration such as 10s");
+                }
+
+                if (retries.RetryOn.IsDefaultOrEmpty)
+                {
+                    error($"{field}.retries.retryOn", "is empty, so nothing would be retried", "list at least one of 5xx, gateway-error, connect-failure, reset, retriable-4xx");
+                }
+                else if (retries.RetryOn.Distinct().Count() != retries.RetryOn.Length)
+                {
+                    error($"{field}.retries.retryOn", "lists a condition twice", "list each condition once");
+                }
+            }
+
+            if (destination.Timeout is { } timeout)
+            {
+                if (timeout.Request is { } request && request <= TimeSpan.Zero)
+                {
+                    error($"{field}.timeout.request", "must be longer than zero", "omit it, or give a duration such as 30s");
+                }
+
+                if (timeout.Idle is { } idle && idle <= TimeSpan.Zero)
+                {
+                    error($"{field}.timeout.idle", "must be longer than zero", "omit it, or give a duration such as 5m");
+                }
+            }
+        }
+    }
+
+    private static void ValidateDenied(ImmutableArray<DeniedDestination> denied, Dictionary<string, string> hostOwners, Action<string, string, string> error)
+    {
+        for (var i = 0; i < denied.Length; i++)
+        {
+            var destination = denied[i];
+            var field = $"denied[{i}]";
+            ValidateServiceKey(destination.Service, $"{field}.service", error);
+            ValidateHosts(destination.Hosts, destination.Service, $"{field}.hosts", hostOwners, error);
+            if (string.IsNullOrWhiteSpace(destination.Reason))
+            {
+                error($"{field}.reason", "is empty", "say which declaration is missing");
+            }
+        }
+    }
+
+    private static void ValidateExternal(ImmutableArray<ExternalDestination> external, Action<string, string, string> error)
+    {
+        for (var i = 0; i < external.Length; i++)
+        {
+            var destination = external[i];
+            if (destination.Endpoints.IsDefaultOrEmpty)
+            {
+                error($"external[{i}].endpoints", "is empty", "list at least one endpoint URL");
+                continue;
+            }
+
+            for (var j = 0; j < destination.Endpoints.Length; j++)
+            {
+                var url = destination.Endpoints[j].Url;
+                if (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https"))
+                {
+                    error($"external[{i}].endpoints[{j}].url", $"'{url}' is not an absolute http or https URL", "write the endpoint as https://host[:port][/path]");
+                }
+            }
+        }
+    }
+
+    private static void ValidateIngress(IngressRoute ingress, Action<string, string, string> error)
+    {
+        if (ingress.Hosts.IsDefaultOrEmpty)
+        {
+            error("ingress.hosts", "is empty", "list the host names the gateway serves, e.g. jellyfin.home.local");
+        }
+        else
+        {
+            for (var i = 0; i < ingress.Hosts.Length; i++)
+            {
+                if (!Names.IsDnsSubdomain(ingress.Hosts[i]))
+                {
+                    error($"ingress.hosts[{i}]", $"'{ingress.Hosts[i]}' is not a host name", Names.HostNameRule);
+                }
+            }
+        }
+
+        if (!Names.IsPort(ingress.Port))
+        {
+            error("ingress.port", $"{ingress.Port} is not a port", "use a port from 1 to 65535");
+        }
+
+        if (string.IsNullOrEmpty(ingress.Tls.SecretName))
+        {
+            error("ingress.tls.secretName", "is empty", "name the Secret holding tls.crt and tls.key");
+        }
+
+        if (ingress.RateLimit is { } limit)
+        {
+            ValidateRateLimit(limit, "ingress.rateLimit", error);
+        }
+    }
+
+    private static void ValidateVolumes(ImmutableArray<VolumeClaim> volumes, Action<string, string, string> error)
+    {
+        for (var i = 0; i < volumes.Length; i++)
+        {
+            var volume = volumes[i];
+            if (!Names.IsDnsSubdomain(volume.ClaimName))
+            {
+                error($"volumes[{i}].claimName", $"'{volume.ClaimName}' is not a valid claim name", Names.HostNameRule);
+            }
+
+            for (var j = 0; j < volume.Mounts.Length; j++)
+            {
+                if (!volume.Mounts[j].MountPath.StartsWith('/'))
+                {
+                    error($"volumes[{i}].mounts[{j}].mountPath", $"'{volume.Mounts[j].MountPath}' is not an absolute path", "mount at an absolute path such as /downloads");
+                }
+            }
+        }
+    }
+
+    private static void ValidateHosts(ImmutableArray<string> hosts, string service, string field, Dictionary<string, string> hostOwners, Action<string, string, string> error)
+    {
+        if (hosts.IsDefaultOrEmpty)
+        {
+            error(field, "is empty, so the destination could never be reached", Regenerate);
+            return;
+        }
+
+        for (var j = 0; j < hosts.Length; j++)
+        {
+            var host = hosts[j];
+            if (!Names.IsHostWithOptionalPort(host))
+            {
+                error($"{field}[{j}]", $"'{host}' is not a host name", Names.HostNameRule);
+            }
+            else if (hostOwners.TryGetValue(host, out var owner) && owner != service)
+            {
+                error($"{field}[{j}]", $"host '{host}' also leads to {owner}, so the destination would be ambiguous", "give each destination its own host names");
+            }
+            else
+            {
+                hostOwners[host] = service;
+            }
+        }
+    }
+
+    private static void ValidateRateLimit(RateLimitPolicy limit, string field, Action<string, string, string> error)
+    {
+        if (limit.RequestsPerInterval < 1)
+        {
+            error($"{field}.requestsPerInterval", $"{limit.RequestsPerInterval} is below 1", "allow at least one request per interval, or remove the rate limit");
+        }
+
+        if (limit.IntervalSeconds < 1)
+        {
+            error($"{field}.intervalSeconds", $"{limit.IntervalSeconds} is below 1", "use an interval of at least one second");
+        }
+
+        if (limit.Burst < 1)
+        {
+            error($"{field}.burst", $"{limit.Burst} is below 1", "allow a burst of at least one request");
+        }
+
+        if (limit.Replicas < 1)
+        {
+            error($"{field}.replicas", $"{limit.Replicas} is below 1", Regenerate);
+            return;
+        }
+
+        if (limit.PerReplicaRequestsPerInterval != RateLimitPolicy.PerReplica(limit.RequestsPerInterval, limit.Replicas))
+        {
+            error($"{field}.perReplicaRequestsPerInterval", $"{limit.PerReplicaRequestsPerInterval} is not ceil({limit.RequestsPerInterval} / {limit.Replicas})", Regenerate);
+        }
+
+        if (limit.PerReplicaBurst != RateLimitPolicy.PerReplica(limit.Burst, limit.Replicas))
+        {
+            error($"{field}.perReplicaBurst", $"{limit.PerReplicaBurst} is not ceil({limit.Burst} / {limit.Replicas})", Regenerate);
+        }
+    }
+
+    private static void ValidateServiceKey(string key, string field, Action<string, string, string> error)
+    {
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0 || !Names.IsDnsLabel(key[..slash]) || !Names.IsDnsLabel(key[(slash + 1)..]))
+        {
+            error(field, $"'{key}' is not namespace/name", "name the service as <namespace>/<name>, e.g. media/sonarr");
+        }
+    }
+}
