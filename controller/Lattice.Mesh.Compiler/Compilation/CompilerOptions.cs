@@ -6,10 +6,11 @@ namespace Lattice.Mesh.Compiler.Compilation;
 /// <summary>How the mesh around the services looks: identities, DNS, and where sidecars are reached.</summary>
 public sealed record CompilerOptions
 {
-    public static readonly CompilerOptions Default = new();
-
     /// <summary>The gateway's identity: a caller every service with <c>ingress</c> accepts.</summary>
     public static readonly ServiceId DefaultGateway = new("lattice-system", "lattice-gateway");
+
+    // Declared after DefaultGateway: static fields initialise in order, and this one reads it.
+    public static readonly CompilerOptions Default = new();
 
     public string TrustDomain { get; init; } = SpiffeId.DefaultTrustDomain;
 
