@@ -141,12 +141,28 @@ internal static class LatticeMeshCli
         };
     }
 
-    /// <summary>A console on <paramref name="writer"/>: colour and box drawing only when it is a terminal that supports them.</summary>
-    private static IAnsiConsole Console(TextWriter writer) =>
-        AnsiConsole.Create(new AnsiConsoleSettings
+    /// <summary>
+    /// A console on <paramref name="writer"/>: colour only when it is a terminal that supports it (and NO_COLOR is
+    /// unset). Piped or redirected output is never wrapped, so that grep and files see whole rows.
+    /// </summary>
+    private static IAnsiConsole Console(TextWriter writer)
+    {
+        var output = new AnsiConsoleOutput(writer);
+        var colour = output.IsTerminal && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(writer),
-            Ansi = AnsiSupport.Detect,
-            ColorSystem = ColorSystemSupport.Detect,
+            Out = output,
+            Ansi = colour ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = colour ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
         });
+        if (!output.IsTerminal)
+        {
+            console.Profile.Width = UnwrappedWidth;
+        }
+
+        return console;
+    }
+
+    /// <summary>Wide enough that no table or message wraps when the output is not a terminal.</summary>
+    private const int UnwrappedWidth = 4096;
 }
