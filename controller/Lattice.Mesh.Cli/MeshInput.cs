@@ -7,9 +7,13 @@ namespace Lattice.Mesh.Cli;
 /// <summary>A path read and compiled: what every command starts from.</summary>
 internal sealed record MeshInput(string Path, ManifestSet Manifests, MeshCompilation Compilation)
 {
-    /// <summary>Every finding, reading and compiling, errors first.</summary>
+    /// <summary>Every finding, reading and compiling: errors first, then by file, line and column.</summary>
     public IReadOnlyList<Diagnostic> Diagnostics { get; } =
-        [.. Manifests.Diagnostics.Concat(Compilation.Diagnostics).OrderBy(d => d.Severity)];
+        [.. Manifests.Diagnostics.Concat(Compilation.Diagnostics)
+            .OrderBy(d => d.Severity)
+            .ThenBy(d => d.Location?.File, StringComparer.Ordinal)
+            .ThenBy(d => d.Location?.Line)
+            .ThenBy(d => d.Location?.Column)];
 
     public bool HasErrors => Diagnostics.Any(d => d.IsError);
 

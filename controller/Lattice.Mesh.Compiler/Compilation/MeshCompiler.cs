@@ -29,8 +29,13 @@ public static class MeshCompiler
         var ingressPorts = ResolveIngress(byId, diagnostics, failed);
         var tables = BuildRouteTables(byId, graph, claims, ingressPorts, options, failed);
 
-        diagnostics.Sort(static (a, b) => string.CompareOrdinal(a.Location?.ToString(), b.Location?.ToString()) is var byPlace and not 0 ? byPlace : string.CompareOrdinal(a.Id, b.Id));
-        return new MeshCompilation { Graph = graph, RouteTables = tables, Failed = failed, Diagnostics = diagnostics };
+        var ordered = diagnostics
+            .OrderBy(d => d.Location?.File, StringComparer.Ordinal)
+            .ThenBy(d => d.Location?.Line)
+            .ThenBy(d => d.Location?.Column)
+            .ThenBy(d => d.Id, StringComparer.Ordinal)
+            .ToList();
+        return new MeshCompilation { Graph = graph, RouteTables = tables, Failed = failed, Diagnostics = ordered };
     }
 
     private static FrozenDictionary<ServiceId, LatticeService> IndexServices(IReadOnlyList<LatticeService> services, List<Diagnostic> diagnostics, HashSet<ServiceId> failed)

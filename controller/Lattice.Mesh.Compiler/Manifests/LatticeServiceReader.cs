@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Lattice.Mesh.Compiler.Diagnostics;
 using Lattice.Mesh.Compiler.Model;
 using Lattice.Mesh.RouteTable;
+using YamlDotNet.RepresentationModel;
 
 namespace Lattice.Mesh.Compiler.Manifests;
 
@@ -37,6 +38,8 @@ internal static partial class LatticeServiceReader
     private static readonly FrozenDictionary<string, string> Schemes =
         new[] { "HTTP", "HTTPS" }.ToFrozenDictionary(m => m, m => m);
 
+    private static readonly string[] ProbeChecks = ["httpGet", "exec", "tcpSocket"];
+
     private static readonly FrozenDictionary<string, IngressTlsMode> TlsModes =
         new Dictionary<string, IngressTlsMode> { ["auto"] = IngressTlsMode.Auto, ["manual"] = IngressTlsMode.Manual }.ToFrozenDictionary();
 
@@ -49,6 +52,10 @@ internal static partial class LatticeServiceReader
     /// </summary>
     public static LatticeService? Read(ManifestContext context, MappingReader root, string? namespaceOverride)
     {
+        // Name the resource as written before checking anything, so that every finding, metadata's too, names it.
+        var written = root.Get("metadata") as YamlMappingNode;
+        context.Resource = $"{LatticeService.Kind} {namespaceOverride ?? Written(written, "namespace") ?? "default"}/{Written(written, "name") ?? "<unnamed>"}";
+
         var metadata = root.Mapping("metadata", required: true, fix: "add metadata: {name: <service name>, namespace: <namespace>}");
         string? name = null;
         string? ns = null;
@@ -66,7 +73,6 @@ internal static partial class LatticeServiceReader
         }
 
         ns = namespaceOverride ?? ns ?? "default";
-        context.Resource = $"{LatticeService.Kind} {ns}/{name ?? "<unnamed>"}";
 
         root.Get("status"); // written by the controller; read back from the API server, never from users
         var errorsBefore = context.ErrorCount;
@@ -87,6 +93,12 @@ internal static partial class LatticeServiceReader
         };
     }
 
+    private static string? Written(YamlMappingNode? metadata, string key) =>
+        metadata is not null && metadata.Children.TryGetValue(new YamlScalarNode(key), out var value)
+            && value is YamlScalarNode scalar && YamlScalars.KindOf(scalar) != YamlScalars.Kind.Null
+            ? scalar.Value
+            : null;
+
     private static LatticeServiceSpec? ReadSpec(ManifestContext context, MappingReader root)
     {
         var spec = root.Mapping("spec", required: true, fix: "add spec: with at least containers:");
@@ -99,8 +111,8 @@ internal static partial class LatticeServiceReader
         var replicas = ReadReplicas(spec);
         var resources = ReadResources(context, spec);
         var containers = ReadContainers(context, spec, resources);
-        var ports = ReadPorts(spec);
-        var ingress = ReadIngress(spec);
+        var ports = ReadPorts(context, spec);
+        var ingress = ReadIngress(context, spec);
         spec.RejectUnknown();
         return new LatticeServiceSpec
         {
@@ -315,17 +327,16 @@ internal static partial class LatticeServiceReader
             tcp.RejectUnknown();
         }
 
-        var actions = new[] { probe.Has("httpGet"), probe.Has("exec"), probe.Has("tcpSocket") }.Count(present => present);
-        if (actions != 1)
+        const string OneCheck = "give exactly one of httpGet: {path, port}, exec: {command: [..]} or tcpSocket: {port}";
+        var checks = ProbeChecks.Where(probe.Has).ToList();
+        if (checks.Count == 0)
         {
-            probe.Forbid(
-                actions == 0 ? "httpGet" : "exec",
-                actions == 0 ? "a probe needs a check" : "a probe takes exactly one check",
-                "give exactly one of httpGet: {path, port}, exec: {command: [..]} or tcpSocket: {port}");
-            if (actions == 0)
-            {
-                probe.Missing("httpGet", "give exactly one of httpGet: {path, port}, exec: {command: [..]} or tcpSocket: {port}");
-            }
+            probe.Missing("httpGet", OneCheck);
+        }
+
+        foreach (var extra in checks.Skip(1))
+        {
+            probe.Forbid(extra, "a probe takes exactly one check", OneCheck);
         }
 
         var result = new ProbeSpec
@@ -343,7 +354,7 @@ internal static partial class LatticeServiceReader
         return result;
     }
 
-    private static Dictionary<string, PortSpec> ReadPorts(MappingReader spec)
+    private static Dictionary<string, PortSpec> ReadPorts(ManifestContext context, MappingReader spec)
     {
         var ports = new Dictionary<string, PortSpec>(StringComparer.Ordinal);
         var service = spec.Mapping("service");
@@ -356,7 +367,7 @@ internal static partial class LatticeServiceReader
         {
             if (!Names.IsDnsLabel(name) || name.Length > 15)
             {
-                service.Forbid("ports", $"port name '{name}' is not valid", "use at most 15 lower-case letters, digits and '-'");
+                context.Error(DiagnosticIds.InvalidName, node, path, $"port name '{name}' is not valid", "use at most 15 lower-case letters, digits and '-'");
             }
 
             if (service.AsMapping(node, path) is not { } port)
@@ -403,7 +414,7 @@ internal static partial class LatticeServiceReader
         var type = resource.OneOf("type", ResourceTypes, required: true);
         ResourceSpec? result = type switch
         {
-            "volume" => ReadVolume(name, resource),
+            "volume" => ReadVolume(context, name, resource),
             "service" => ReadServiceDependency(name, resource),
             "external-service" => ReadExternal(context, name, resource),
             _ => null,
@@ -421,7 +432,7 @@ internal static partial class LatticeServiceReader
         return result;
     }
 
-    private static ResourceSpec? ReadVolume(string name, MappingReader resource)
+    private static ResourceSpec? ReadVolume(ManifestContext context, string name, MappingReader resource)
     {
         foreach (var key in new[] { "direction", "namespace", "inbound", "outbound" })
         {
@@ -446,7 +457,7 @@ internal static partial class LatticeServiceReader
             if (dot <= 0 || dot == reference.Length - 1 || reference.IndexOf('.', dot + 1) >= 0
                 || !Names.IsDnsLabel(reference[..dot]) || !Names.IsDnsLabel(reference[(dot + 1)..]))
             {
-                parameters.Forbid("ref", $"'{reference}' is not <service>.<volume>", "write ref: <owner service>.<owner's volume resource>, e.g. ref: nzbget.downloads");
+                context.Error(DiagnosticIds.InvalidValue, parameters.Get("ref"), parameters.ChildPath("ref"), $"'{reference}' is not <service>.<volume>", "write ref: <owner service>.<owner's volume resource>, e.g. ref: nzbget.downloads");
             }
             else
             {
@@ -606,7 +617,7 @@ internal static partial class LatticeServiceReader
         return endpoints.Count == 0 ? null : new ExternalService { Name = name, Endpoints = endpoints };
     }
 
-    private static IngressSpec? ReadIngress(MappingReader spec)
+    private static IngressSpec? ReadIngress(ManifestContext context, MappingReader spec)
     {
         var ingress = spec.Mapping("ingress");
         if (ingress is null)
@@ -624,7 +635,7 @@ internal static partial class LatticeServiceReader
 
             if (!Names.IsDnsSubdomain(host))
             {
-                ingress.Forbid("hosts", $"'{host}' is not a host name", Names.HostNameRule);
+                context.Error(DiagnosticIds.InvalidName, node, path, $"'{host}' is not a host name", Names.HostNameRule);
                 continue;
             }
 
