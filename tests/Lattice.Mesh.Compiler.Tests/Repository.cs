@@ -1,17 +1,22 @@
+using System.Runtime.CompilerServices;
+
 namespace Lattice.Mesh.Compiler.Tests;
 
-/// <summary>Paths in the repository, found from the test binaries by walking up to Lattice.Mesh.sln.</summary>
+/// <summary>
+/// Paths in the repository, found by walking up to Lattice.Mesh.sln from the test binaries, or from this
+/// source file when the binaries were built elsewhere (dotnet test --artifacts-path).
+/// </summary>
 internal static class Repository
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root { get; } = FindRoot(AppContext.BaseDirectory) ?? FindRoot(SourceFolder()) ?? throw new InvalidOperationException($"Lattice.Mesh.sln not found above {AppContext.BaseDirectory} or {SourceFolder()}");
 
     public static string MediaServer => Path.Combine(Root, "examples", "media-server");
 
     public static string TestAssets => Path.Combine(Root, "tests", "Lattice.Mesh.Compiler.Tests", "testassets");
 
-    private static string FindRoot()
+    private static string? FindRoot(string start)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "Lattice.Mesh.sln")))
             {
@@ -19,6 +24,8 @@ internal static class Repository
             }
         }
 
-        throw new InvalidOperationException($"Lattice.Mesh.sln not found above {AppContext.BaseDirectory}");
+        return null;
     }
+
+    private static string SourceFolder([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 }

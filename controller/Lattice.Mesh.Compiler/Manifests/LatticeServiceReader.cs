@@ -56,6 +56,7 @@ internal static partial class LatticeServiceReader
         var written = root.Get("metadata") as YamlMappingNode;
         context.Resource = $"{LatticeService.Kind} {namespaceOverride ?? Written(written, "namespace") ?? "default"}/{Written(written, "name") ?? "<unnamed>"}";
 
+        var errorsBefore = context.ErrorCount;
         var metadata = root.Mapping("metadata", required: true, fix: "add metadata: {name: <service name>, namespace: <namespace>}");
         string? name = null;
         string? ns = null;
@@ -75,7 +76,6 @@ internal static partial class LatticeServiceReader
         ns = namespaceOverride ?? ns ?? "default";
 
         root.Get("status"); // written by the controller; read back from the API server, never from users
-        var errorsBefore = context.ErrorCount;
         var spec = ReadSpec(context, root);
         root.RejectUnknown();
         if (name is null || spec is null || context.ErrorCount > errorsBefore)
@@ -163,6 +163,10 @@ internal static partial class LatticeServiceReader
         if (!spec.Has("containers"))
         {
             spec.Missing("containers", "add containers: {main: {image: <image>}}");
+        }
+        else if (spec.Get("containers") is YamlMappingNode { Children.Count: 0 } empty)
+        {
+            context.Error(DiagnosticIds.MissingField, empty, spec.ChildPath("containers"), "is empty, so there is nothing to run", "add a container: containers: {main: {image: <image>}}");
         }
 
         return containers;
@@ -482,14 +486,18 @@ internal static partial class LatticeServiceReader
     private static ServiceDependency? ReadServiceDependency(string name, MappingReader resource)
     {
         resource.Forbid("params", "service resources take no params", "remove params; policies go under outbound: or inbound:");
-        var direction = resource.Enum("direction", Directions) ?? Direction.Outbound;
+        var written = resource.Enum("direction", Directions);
+        var direction = written ?? Direction.Outbound;
+
+        // A misspelt direction is already an error: do not pile on conflicts measured against the default.
+        var directionKnown = written is not null || !resource.Has("direction");
         var ns = resource.Name("namespace");
 
         RetryPolicy? retries = null;
         TimeoutPolicy? timeout = null;
         if (resource.Mapping("outbound") is { } outbound)
         {
-            if (direction == Direction.Inbound)
+            if (directionKnown && direction == Direction.Inbound)
             {
                 resource.Forbid("outbound", "outbound policy on an inbound-only dependency", "change direction to both, or remove outbound");
             }
@@ -506,7 +514,7 @@ internal static partial class LatticeServiceReader
         RateLimitSpec? rateLimit = null;
         if (resource.Mapping("inbound") is { } inbound)
         {
-            if (direction == Direction.Outbound)
+            if (directionKnown && direction == Direction.Outbound)
             {
                 resource.Forbid("inbound", "inbound policy on an outbound-only dependency", "change direction to both, or remove inbound");
             }
@@ -642,9 +650,13 @@ internal static partial class LatticeServiceReader
             hosts.Add(host);
         }
 
-        if (hosts.Count == 0 && !ingress.Has("hosts"))
+        if (!ingress.Has("hosts"))
         {
             ingress.Missing("hosts", "add hosts: [<name>.home.local]");
+        }
+        else if (ingress.Get("hosts") is YamlSequenceNode { Children.Count: 0 } empty)
+        {
+            context.Error(DiagnosticIds.MissingField, empty, ingress.ChildPath("hosts"), "is empty, so the gateway would serve nothing", "list at least one host, e.g. hosts: [<name>.home.local], or remove ingress");
         }
 
         IngressTlsMode mode = IngressTlsMode.Auto;
