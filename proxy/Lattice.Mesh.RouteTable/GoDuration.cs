@@ -71,6 +71,13 @@ public static class GoDuration
             }
 
             s = s[unitEnd..];
+
+            // Checked before multiplying: a long enough number overflows decimal itself, and TryParse never throws.
+            if (number > (TimeSpan.MaxValue.Ticks - totalTicks) / ticksPerUnit.Value)
+            {
+                return false;
+            }
+
             totalTicks += number * ticksPerUnit.Value;
             if (totalTicks > TimeSpan.MaxValue.Ticks)
             {
@@ -95,6 +102,11 @@ public static class GoDuration
     /// </summary>
     public static string Format(TimeSpan value)
     {
+        if (value < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(value), value, "Durations in route tables are never negative.");
+        }
+
         if (value == TimeSpan.Zero)
         {
             return "0s";
@@ -103,11 +115,6 @@ public static class GoDuration
         if (value < TimeSpan.FromMinutes(2) && value.Ticks % TimeSpan.TicksPerSecond == 0)
         {
             return ((long)value.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s";
-        }
-
-        if (value < TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(value), value, "Durations in route tables are never negative.");
         }
 
         var builder = new StringBuilder();

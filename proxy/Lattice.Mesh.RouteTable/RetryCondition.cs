@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 namespace Lattice.Mesh.RouteTable;
 
 /// <summary>What makes a try worth repeating (Istio's <c>retryOn</c> vocabulary).</summary>
+[JsonConverter(typeof(StrictStringEnumConverter<RetryCondition>))]
 public enum RetryCondition
 {
     /// <summary>Any 5xx response.</summary>

@@ -14,6 +14,7 @@ namespace Lattice.Mesh.RouteTable;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true,
+    AllowDuplicateProperties = false,
     Converters = [typeof(GoDurationJsonConverter)])]
 [JsonSerializable(typeof(RouteTable))]
 public sealed partial class RouteTableJsonContext : JsonSerializerContext;

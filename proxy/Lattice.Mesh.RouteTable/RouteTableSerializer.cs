@@ -24,7 +24,8 @@ public static class RouteTableSerializer
         }
         catch (JsonException exception)
         {
-            var field = string.IsNullOrEmpty(exception.Path) ? "$" : exception.Path;
+            // The same paths the validator uses: "outbound[1].hosts", not "$.outbound[1].hosts".
+            var field = string.IsNullOrEmpty(exception.Path) || exception.Path == "$" ? "$" : exception.Path.StartsWith("$.", StringComparison.Ordinal) ? exception.Path[2..] : exception.Path;
             return new RouteTableReadResult
             {
                 Errors = [new RouteTableError(field, $"not a valid route table: {FirstSentence(exception.Message)}", "send a table produced by the Lattice.Mesh controller (lattice-mesh routes prints one)")],

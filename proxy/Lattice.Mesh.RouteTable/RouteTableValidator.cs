@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Lattice.Mesh.RouteTable;
 
@@ -28,14 +29,14 @@ public static class RouteTableValidator
         }
 
         ValidatePorts(table.Ports, Error);
-        ValidateInbound(table.Inbound, Error);
+        ValidateInbound(table.Inbound, table.Replicas, Error);
         var hostOwners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         ValidateOutbound(table.Outbound, hostOwners, Error);
         ValidateDenied(table.Denied, hostOwners, Error);
         ValidateExternal(table.External, Error);
         if (table.Ingress is { } ingress)
         {
-            ValidateIngress(ingress, Error);
+            ValidateIngress(ingress, table.Replicas, Error);
         }
 
         ValidateVolumes(table.Volumes, Error);
@@ -80,6 +81,11 @@ public static class RouteTableValidator
         {
             var port = ports[i];
             var field = $"ports[{i}]";
+            if (IsNull(port, field, error))
+            {
+                continue;
+            }
+
             if (!names.Add(port.Name))
             {
                 error($"{field}.name", $"port name '{port.Name}' appears twice", "give each port its own name");
@@ -102,14 +108,20 @@ public static class RouteTableValidator
         }
     }
 
-    private static void ValidateInbound(ImmutableArray<InboundCaller> callers, Action<string, string, string> error)
+    private static void ValidateInbound(ImmutableArray<InboundCaller> callers, int replicas, Action<string, string, string> error)
     {
         var identities = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < callers.Length; i++)
         {
             var caller = callers[i];
             var field = $"inbound[{i}]";
+            if (IsNull(caller, field, error))
+            {
+                continue;
+            }
+
             ValidateServiceKey(caller.Service, $"{field}.service", error);
+            ValidateIdentityMatches(caller.Service, caller.SpiffeId, $"{field}.spiffeId", error);
             if (!SpiffeId.TryParse(caller.SpiffeId, out _, out _, out _))
             {
                 error($"{field}.spiffeId", $"'{caller.SpiffeId}' is not a workload SPIFFE id", "use spiffe://<trust-domain>/ns/<namespace>/sa/<name>");
@@ -121,7 +133,7 @@ public static class RouteTableValidator
 
             if (caller.RateLimit is { } limit)
             {
-                ValidateRateLimit(limit, $"{field}.rateLimit", error);
+                ValidateRateLimit(limit, $"{field}.rateLimit", replicas, error);
             }
         }
     }
@@ -132,7 +144,13 @@ public static class RouteTableValidator
         {
             var destination = destinations[i];
             var field = $"outbound[{i}]";
+            if (IsNull(destination, field, error))
+            {
+                continue;
+            }
+
             ValidateServiceKey(destination.Service, $"{field}.service", error);
+            ValidateIdentityMatches(destination.Service, destination.SpiffeId, $"{field}.spiffeId", error);
             if (!SpiffeId.TryParse(destination.SpiffeId, out _, out _, out _))
             {
                 error($"{field}.spiffeId", $"'{destination.SpiffeId}' is not a workload SPIFFE id", "use spiffe://<trust-domain>/ns/<namespace>/sa/<name>");
@@ -165,9 +183,21 @@ public static class RouteTableValidator
                 {
                     error($"{field}.retries.retryOn", "is empty, so nothing would be retried", "list at least one of 5xx, gateway-error, connect-failure, reset, retriable-4xx");
                 }
-                else if (retries.RetryOn.Distinct().Count() != retries.RetryOn.Length)
+                else
                 {
-                    error($"{field}.retries.retryOn", "lists a condition twice", "list each condition once");
+                    if (retries.RetryOn.Distinct().Count() != retries.RetryOn.Length)
+                    {
+                        error($"{field}.retries.retryOn", "lists a condition twice", "list each condition once");
+                    }
+
+                    for (var j = 0; j < retries.RetryOn.Length; j++)
+                    {
+                        if (!Enum.IsDefined(retries.RetryOn[j]))
+                        {
+                            // JSON numbers read as enum values; one this build does not know is refused, never guessed at.
+                            error($"{field}.retries.retryOn[{j}]", $"{(int)retries.RetryOn[j]} is not a retry condition", "list conditions by name: 5xx, gateway-error, connect-failure, reset, retriable-4xx");
+                        }
+                    }
                 }
             }
 
@@ -192,6 +222,11 @@ public static class RouteTableValidator
         {
             var destination = denied[i];
             var field = $"denied[{i}]";
+            if (IsNull(destination, field, error))
+            {
+                continue;
+            }
+
             ValidateServiceKey(destination.Service, $"{field}.service", error);
             ValidateHosts(destination.Hosts, destination.Service, $"{field}.hosts", hostOwners, error);
             if (string.IsNullOrWhiteSpace(destination.Reason))
@@ -206,6 +241,11 @@ public static class RouteTableValidator
         for (var i = 0; i < external.Length; i++)
         {
             var destination = external[i];
+            if (IsNull(destination, $"external[{i}]", error))
+            {
+                continue;
+            }
+
             if (destination.Endpoints.IsDefaultOrEmpty)
             {
                 error($"external[{i}].endpoints", "is empty", "list at least one endpoint URL");
@@ -214,7 +254,13 @@ public static class RouteTableValidator
 
             for (var j = 0; j < destination.Endpoints.Length; j++)
             {
-                var url = destination.Endpoints[j].Url;
+                var endpoint = destination.Endpoints[j];
+                if (IsNull(endpoint, $"external[{i}].endpoints[{j}]", error))
+                {
+                    continue;
+                }
+
+                var url = endpoint.Url;
                 if (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https"))
                 {
                     error($"external[{i}].endpoints[{j}].url", $"'{url}' is not an absolute http or https URL", "write the endpoint as https://host[:port][/path]");
@@ -223,7 +269,7 @@ public static class RouteTableValidator
         }
     }
 
-    private static void ValidateIngress(IngressRoute ingress, Action<string, string, string> error)
+    private static void ValidateIngress(IngressRoute ingress, int replicas, Action<string, string, string> error)
     {
         if (ingress.Hosts.IsDefaultOrEmpty)
         {
@@ -245,6 +291,11 @@ public static class RouteTableValidator
             error("ingress.port", $"{ingress.Port} is not a port", "use a port from 1 to 65535");
         }
 
+        if (!Enum.IsDefined(ingress.Tls.Mode))
+        {
+            error("ingress.tls.mode", $"{(int)ingress.Tls.Mode} is not a TLS mode", "use auto or manual");
+        }
+
         if (string.IsNullOrEmpty(ingress.Tls.SecretName))
         {
             error("ingress.tls.secretName", "is empty", "name the Secret holding tls.crt and tls.key");
@@ -252,7 +303,7 @@ public static class RouteTableValidator
 
         if (ingress.RateLimit is { } limit)
         {
-            ValidateRateLimit(limit, "ingress.rateLimit", error);
+            ValidateRateLimit(limit, "ingress.rateLimit", replicas, error);
         }
     }
 
@@ -261,6 +312,11 @@ public static class RouteTableValidator
         for (var i = 0; i < volumes.Length; i++)
         {
             var volume = volumes[i];
+            if (IsNull(volume, $"volumes[{i}]", error))
+            {
+                continue;
+            }
+
             if (!Names.IsDnsSubdomain(volume.ClaimName))
             {
                 error($"volumes[{i}].claimName", $"'{volume.ClaimName}' is not a valid claim name", Names.HostNameRule);
@@ -268,6 +324,11 @@ public static class RouteTableValidator
 
             for (var j = 0; j < volume.Mounts.Length; j++)
             {
+                if (IsNull(volume.Mounts[j], $"volumes[{i}].mounts[{j}]", error))
+                {
+                    continue;
+                }
+
                 if (!volume.Mounts[j].MountPath.StartsWith('/'))
                 {
                     error($"volumes[{i}].mounts[{j}].mountPath", $"'{volume.Mounts[j].MountPath}' is not an absolute path", "mount at an absolute path such as /downloads");
@@ -302,8 +363,22 @@ public static class RouteTableValidator
         }
     }
 
-    private static void ValidateRateLimit(RateLimitPolicy limit, string field, Action<string, string, string> error)
+    /// <summary>An identity that says one service while the key says another would authorize the wrong caller.</summary>
+    private static void ValidateIdentityMatches(string service, string spiffeId, string field, Action<string, string, string> error)
     {
+        if (SpiffeId.TryParse(spiffeId, out _, out var ns, out var sa) && service.Contains('/', StringComparison.Ordinal) && $"{ns}/{sa}" != service)
+        {
+            error(field, $"'{spiffeId}' names {ns}/{sa}, not {service}", Regenerate);
+        }
+    }
+
+    private static void ValidateRateLimit(RateLimitPolicy limit, string field, int tableReplicas, Action<string, string, string> error)
+    {
+        if (limit.Replicas != tableReplicas)
+        {
+            error($"{field}.replicas", $"{limit.Replicas} is not the table's replica count ({tableReplicas}), so the service would not keep its declared limit", Regenerate);
+        }
+
         if (limit.RequestsPerInterval < 1)
         {
             error($"{field}.requestsPerInterval", $"{limit.RequestsPerInterval} is below 1", "allow at least one request per interval, or remove the rate limit");
@@ -334,6 +409,22 @@ public static class RouteTableValidator
         {
             error($"{field}.perReplicaBurst", $"{limit.PerReplicaBurst} is not ceil({limit.Burst} / {limit.Replicas})", Regenerate);
         }
+    }
+
+    /// <summary>
+    /// Reports a null list item. JSON null inside an array is not refused by the serializer (it respects
+    /// nullable annotations on members only), so without this a "[null]" would throw instead of being refused.
+    /// </summary>
+    private static bool IsNull<T>([NotNullWhen(false)] T? item, string field, Action<string, string, string> error)
+        where T : class
+    {
+        if (item is null)
+        {
+            error(field, "is null", Regenerate);
+            return true;
+        }
+
+        return false;
     }
 
     private static void ValidateServiceKey(string key, string field, Action<string, string, string> error)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Lattice.Mesh.Cli.Tests;
 
 /// <summary>Runs lattice-mesh in-process and captures what it prints.</summary>
@@ -11,13 +13,14 @@ internal static class Cli
         return (exitCode, output.ToString(), error.ToString());
     }
 
-    public static string Root { get; } = FindRoot();
+    /// <summary>The repository: above the test binaries, or above this source file when built elsewhere (--artifacts-path).</summary>
+    public static string Root { get; } = FindRoot(AppContext.BaseDirectory) ?? FindRoot(SourceFolder()) ?? throw new InvalidOperationException("Lattice.Mesh.sln not found");
 
     public static string MediaServer => Path.Combine(Root, "examples", "media-server");
 
-    private static string FindRoot()
+    private static string? FindRoot(string start)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "Lattice.Mesh.sln")))
             {
@@ -25,6 +28,8 @@ internal static class Cli
             }
         }
 
-        throw new InvalidOperationException("Lattice.Mesh.sln not found");
+        return null;
     }
+
+    private static string SourceFolder([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 }
