@@ -1,0 +1,56 @@
+namespace Lattice.Mesh.Proxy.Configuration;
+
+/// <summary>
+/// How one sidecar runs: its listeners (Istio's ports by default; 0 picks a free port, as tests do), where its
+/// route table and certificates are, and the safety limits of its request path.
+/// </summary>
+public sealed record ProxyOptions
+{
+    /// <summary>Plain HTTP from the local app, as an HTTP proxy or by redirection.</summary>
+    public int OutboundPort { get; init; } = 15001;
+
+    /// <summary>Mutual TLS from other sidecars and the gateway.</summary>
+    public int InboundPort { get; init; } = 15006;
+
+    /// <summary>Health, readiness, the table in force and metrics; bound to loopback only.</summary>
+    public int AdminPort { get; init; } = 15000;
+
+    /// <summary>The address the outbound and inbound listeners bind (loopback for outbound is enforced separately).</summary>
+    public string InboundBindAddress { get; init; } = "0.0.0.0";
+
+    /// <summary>Where the local app listens (its ports come from the route table).</summary>
+    public string AppHost { get; init; } = "127.0.0.1";
+
+    /// <summary>
+    /// Where the app really listens when not on its declared target port (tests and the local mesh, which cannot
+    /// bind fixed ports): declared target port to actual port.
+    /// </summary>
+    public IReadOnlyDictionary<int, int> AppPortOverrides { get; init; } = new Dictionary<int, int>();
+
+    /// <summary>The route table file, watched for changes.</summary>
+    public required string RouteTablePath { get; init; }
+
+    /// <summary>The workload certificate chain (PEM), watched for rotation.</summary>
+    public required string CertificatePath { get; init; }
+
+    /// <summary>The workload private key (PEM).</summary>
+    public required string KeyPath { get; init; }
+
+    /// <summary>The mesh trust bundle (PEM CA certificates).</summary>
+    public required string TrustBundlePath { get; init; }
+
+    /// <summary>Bodies up to this size are buffered so that a failed try can be repeated; larger ones are never retried.</summary>
+    public int MaxRetryBufferBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Retry non-idempotent requests (POST, PATCH) on 5xx too, not only when nothing was sent.</summary>
+    public bool RetryNonIdempotent { get; init; }
+
+    /// <summary>How long an upstream stream may go without a byte when the route sets no idle timeout.</summary>
+    public TimeSpan DefaultIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>One line per request at Information. Off by default: it costs a log write per request.</summary>
+    public bool AccessLog { get; init; }
+
+    /// <summary>How often files are re-read even without a change notification (watchers miss symlink swaps).</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
+using Lattice.Mesh.RouteTable;
+
+namespace Lattice.Mesh.Proxy.Inbound;
+
+/// <summary>
+/// One limiter per caller, sized by the route table's per-replica figures. Limiters outlive reloads while
+/// their policy is unchanged, so that reloading a table can never reset them; each has its own lock
+/// (System.Threading.RateLimiting's), so callers never contend with each other.
+/// </summary>
+internal sealed class CallerRateLimiters : IDisposable
+{
+    private readonly ConcurrentDictionary<string, (RateLimitPolicy Policy, RateLimiter Limiter)> _limiters = new(StringComparer.Ordinal);
+
+    /// <summary>The bucket for <paramref name="caller"/> under <paramref name="policy"/>, created or replaced as needed.</summary>
+    public RateLimiter For(string caller, RateLimitPolicy policy)
+    {
+        if (_limiters.TryGetValue(caller, out var entry) && entry.Policy == policy)
+        {
+            return entry.Limiter;
+        }
+
+        var created = (policy, Create(policy));
+        var stored = _limiters.AddOrUpdate(caller, created, (_, existing) => existing.Policy == policy ? existing : created);
+        if (!ReferenceEquals(stored.Limiter, created.Item2))
+        {
+            created.Item2.Dispose();
+        }
+
+        return stored.Limiter;
+    }
+
+    /// <summary>Drops the buckets of callers no longer in the table.</summary>
+    public void Retain(IEnumerable<string> callers)
+    {
+        var keep = callers.ToHashSet(StringComparer.Ordinal);
+        foreach (var caller in _limiters.Keys)
+        {
+            if (!keep.Contains(caller) && _limiters.TryRemove(caller, out var removed))
+            {
+                removed.Limiter.Dispose();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var entry in _limiters.Values)
+        {
+            entry.Limiter.Dispose();
+        }
+    }
+
+    /// <summary>Sliding windows in a limiter's interval: a request's permit comes back one segment (a tenth of the interval) at a time.</summary>
+    internal const int SegmentsPerWindow = 10;
+
+    /// <summary>
+    /// "N requests per interval" is a sliding window: never more than N in any interval (to a tenth of it),
+    /// so a burst at a window's edge cannot double it. A declared burst asks for a token bucket instead: up to
+    /// burst at once, refilled steadily at N per interval.
+    /// </summary>
+    internal static RateLimiter Create(RateLimitPolicy policy)
+    {
+        var interval = TimeSpan.FromSeconds(policy.IntervalSeconds);
+        if (policy.Burst == policy.RequestsPerInterval)
+        {
+            return new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
+            {
+                PermitLimit = policy.PerReplicaRequestsPerInterval,
+                Window = interval,
+                SegmentsPerWindow = SegmentsPerWindow,
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            });
+        }
+
+        // One token every interval / limit, batched when that would be under 50 ms to keep the timer cheap.
+        var perToken = interval / policy.PerReplicaRequestsPerInterval;
+        var tokensPerPeriod = 1;
+        if (perToken < TimeSpan.FromMilliseconds(50))
+        {
+            tokensPerPeriod = (int)Math.Ceiling(TimeSpan.FromMilliseconds(50) / perToken);
+            perToken *= tokensPerPeriod;
+        }
+
+        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = policy.PerReplicaBurst,
+            TokensPerPeriod = tokensPerPeriod,
+            ReplenishmentPeriod = perToken,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
+    }
+}

@@ -1,0 +1,50 @@
+using Lattice.Mesh.Proxy;
+using Lattice.Mesh.Proxy.Configuration;
+
+// lattice-proxy --RouteTable=/etc/lattice/routes.json --Certificate=... --Key=... --TrustBundle=...
+// Settings also come from LATTICE_PROXY_* environment variables (LATTICE_PROXY_ROUTETABLE, ...).
+var configuration = new ConfigurationBuilder()
+    .AddEnvironmentVariables("LATTICE_PROXY_")
+    .AddCommandLine(args)
+    .Build();
+
+string[] files = ["RouteTable", "Certificate", "Key", "TrustBundle"];
+var missing = files.Where(key => string.IsNullOrEmpty(configuration[key])).ToList();
+if (missing.Count > 0)
+{
+    foreach (var key in missing)
+    {
+        await Console.Error.WriteLineAsync($"lattice-proxy: --{key} is required (or LATTICE_PROXY_{key.ToUpperInvariant()}): it names a file.");
+    }
+
+    await Console.Error.WriteLineAsync("Usage: lattice-proxy --RouteTable=routes.json --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--OutboundPort=15001] [--InboundPort=15006] [--AdminPort=15000] [--AccessLog=true]");
+    return 2;
+}
+
+string Required(string key) => configuration[key]!;
+
+var defaults = new ProxyOptions { RouteTablePath = "", CertificatePath = "", KeyPath = "", TrustBundlePath = "" };
+var options = defaults with
+{
+    RouteTablePath = Required("RouteTable"),
+    CertificatePath = Required("Certificate"),
+    KeyPath = Required("Key"),
+    TrustBundlePath = Required("TrustBundle"),
+    OutboundPort = configuration.GetValue("OutboundPort", defaults.OutboundPort),
+    InboundPort = configuration.GetValue("InboundPort", defaults.InboundPort),
+    AdminPort = configuration.GetValue("AdminPort", defaults.AdminPort),
+    InboundBindAddress = configuration["InboundBindAddress"] ?? defaults.InboundBindAddress,
+    AccessLog = configuration.GetValue("AccessLog", defaults.AccessLog),
+    RetryNonIdempotent = configuration.GetValue("RetryNonIdempotent", defaults.RetryNonIdempotent),
+};
+
+await using var server = await ProxyServer.StartAsync(options);
+var stop = new TaskCompletionSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.TrySetResult();
+};
+AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+await stop.Task;
+return 0;

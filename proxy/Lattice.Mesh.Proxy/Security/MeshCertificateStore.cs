@@ -1,0 +1,362 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Primitives;
+
+namespace Lattice.Mesh.Proxy.Security;
+
+/// <summary>
+/// This workload's mesh certificates, kept current from three PEM files (certificate chain, private key, trust
+/// bundle). Every load is validated whole: the key matches the certificate, the certificate is valid now, chains
+/// to the bundle and carries a SPIFFE id. A good load is published as a new immutable
+/// <see cref="MeshCertificateSnapshot"/> (swapped atomically, then <see cref="GetChangeToken"/> fires); a bad
+/// one is refused, logged once, and the last good snapshot keeps serving. After <see cref="Start"/> the files are
+/// watched (a <see cref="FileSystemWatcher"/> on their folders, which sees Kubernetes' symlink swap of a Secret
+/// volume) and polled every <see cref="MeshCertificateOptions.PollInterval"/> as well, since watchers miss
+/// events on some filesystems.
+/// </summary>
+public sealed class MeshCertificateStore : IDisposable
+{
+    private readonly MeshCertificateOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Lock _reloading = new();
+    private readonly Lock _lifecycle = new();
+    private readonly List<FileSystemWatcher> _watchers = [];
+    private MeshCertificateSnapshot? _current;
+    private CancellationTokenSource _changed = new();
+    private string? _lastError;
+    private byte[]? _currentFingerprint; // guarded by _reloading
+    private string? _lastReported; // guarded by _reloading
+    private ITimer? _poll;
+    private ITimer? _settle;
+    private bool _started;
+    private volatile bool _disposed;
+
+    /// <exception cref="ArgumentException">The options are unusable; the message lists every problem.</exception>
+    public MeshCertificateStore(MeshCertificateOptions options, ILogger<MeshCertificateStore> logger, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        var errors = new List<string>();
+        RequirePath(options.CertificatePath, nameof(options.CertificatePath), "the workload certificate chain (tls.crt)", errors);
+        RequirePath(options.KeyPath, nameof(options.KeyPath), "the workload private key (tls.key)", errors);
+        RequirePath(options.TrustBundlePath, nameof(options.TrustBundlePath), "the mesh trust bundle (ca.crt)", errors);
+        if (options.PollInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"PollInterval {options.PollInterval} must be positive; omit it for 5 seconds");
+        }
+
+        if (options.ReloadDelay < TimeSpan.Zero)
+        {
+            errors.Add($"ReloadDelay {options.ReloadDelay} must not be negative; omit it for 100 ms");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException($"Mesh certificate options are invalid: {string.Join("; ", errors)}.", nameof(options));
+        }
+
+        _options = options;
+        _logger = logger;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The certificates in force, or null until a valid set has been loaded. Read it once per use.</summary>
+    public MeshCertificateSnapshot? Current => Volatile.Read(ref _current);
+
+    /// <summary>True once a valid set of certificates has been loaded; it stays true (a bad update keeps the last good set).</summary>
+    public bool IsReady => Current is not null;
+
+    /// <summary>Why the last load was refused, or null when the files in place are the ones in force.</summary>
+    public string? LastError => Volatile.Read(ref _lastError);
+
+    internal ILogger Logger => _logger;
+
+    /// <summary>
+    /// Fires when a new snapshot is published. Take the token first, then read <see cref="Current"/>: a change
+    /// between the two then still fires the token.
+    /// </summary>
+    public IChangeToken GetChangeToken() => new CancellationChangeToken(Volatile.Read(ref _changed).Token);
+
+    /// <summary>
+    /// Loads the files once and starts watching and polling them. Never throws for bad or missing files: until they
+    /// are valid <see cref="IsReady"/> is false and every handshake is refused. Calling it again does nothing.
+    /// </summary>
+    public void Start()
+    {
+        lock (_lifecycle)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_started)
+            {
+                return;
+            }
+
+            _started = true;
+            _settle = _time.CreateTimer(static state => ((MeshCertificateStore)state!).ReloadInBackground(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+
+            // Watch first, then read: a change between the two is then seen by the watcher.
+            foreach (var folder in new[] { _options.CertificatePath, _options.KeyPath, _options.TrustBundlePath }
+                .Select(path => Path.GetDirectoryName(Path.GetFullPath(path))!)
+                .Distinct(StringComparer.Ordinal))
+            {
+                Watch(folder);
+            }
+
+            TryReload(out _);
+            _poll = _time.CreateTimer(static state => ((MeshCertificateStore)state!).ReloadInBackground(), this, _options.PollInterval, _options.PollInterval);
+        }
+    }
+
+    /// <summary>
+    /// Reads and validates the three files now. True when the files in place are in force (newly published, or
+    /// unchanged); false with the reason when they were refused, in which case the last good snapshot stays.
+    /// </summary>
+    public bool TryReload(out string failure)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        bool published;
+        lock (_reloading)
+        {
+            published = Reload(out failure);
+        }
+
+        if (published)
+        {
+            Notify();
+        }
+
+        return failure.Length == 0;
+    }
+
+    /// <summary>Checks a peer against the trust bundle in force; see <see cref="MeshCertificateSnapshot.ValidatePeer(X509Certificate2, string?, out string, out string)"/>.</summary>
+    public bool ValidatePeer(X509Certificate2 peer, out string spiffeId, out string failure) =>
+        ValidatePeer(peer, presentedChain: null, expectedSpiffeId: null, usage: null, out spiffeId, out failure);
+
+    /// <summary>Checks a peer against the trust bundle in force, and that it is <paramref name="expectedSpiffeId"/> when one is given.</summary>
+    public bool ValidatePeer(X509Certificate2 peer, string? expectedSpiffeId, out string spiffeId, out string failure) =>
+        ValidatePeer(peer, presentedChain: null, expectedSpiffeId, usage: null, out spiffeId, out failure);
+
+    internal bool ValidatePeer(X509Certificate2 peer, X509Certificate2Collection? presentedChain, string? expectedSpiffeId, Oid? usage, out string spiffeId, out string failure)
+    {
+        if (Current is not { } current)
+        {
+            spiffeId = string.Empty;
+            failure = "this workload has no valid mesh certificate and trust bundle yet";
+            return false;
+        }
+
+        return current.ValidatePeer(peer, presentedChain, expectedSpiffeId, usage, out spiffeId, out failure);
+    }
+
+    public void Dispose()
+    {
+        lock (_lifecycle)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            foreach (var watcher in _watchers)
+            {
+                watcher.Dispose();
+            }
+
+            _poll?.Dispose();
+            _settle?.Dispose();
+        }
+    }
+
+    private static void RequirePath(string? path, string name, string what, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            errors.Add($"{name} is empty; set it to the file holding {what}");
+        }
+    }
+
+    /// <summary>True when a new snapshot was published. <paramref name="failure"/> is empty unless the files were refused.</summary>
+    private bool Reload(out string failure)
+    {
+        if (!TryRead(out var chain, out var key, out var bundle, out failure))
+        {
+            Report(failure);
+            return false;
+        }
+
+        try
+        {
+            var fingerprint = Fingerprint(chain, key, bundle);
+            if (_currentFingerprint is not null && CryptographicOperations.FixedTimeEquals(fingerprint, _currentFingerprint))
+            {
+                // The files in force, read again (a poll, or a rewrite with the same content): nothing to publish.
+                _lastReported = null;
+                Volatile.Write(ref _lastError, null);
+                return false;
+            }
+
+            if (!MeshCertificateFiles.TryLoad(_options, chain, key, bundle, _time, out var snapshot, out failure))
+            {
+                Report(failure);
+                return false;
+            }
+
+            Volatile.Write(ref _current, snapshot);
+            _currentFingerprint = fingerprint;
+            _lastReported = null;
+            Volatile.Write(ref _lastError, null);
+            SecurityLog.CertificateLoaded(_logger, snapshot.SpiffeId, snapshot.SerialNumber, snapshot.NotAfter, snapshot.TrustBundle.Count);
+            return true;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    /// <summary>Remembers why a load was refused, logging each distinct reason once (a poll re-reads a bad file every few seconds).</summary>
+    private void Report(string failure)
+    {
+        Volatile.Write(ref _lastError, failure);
+        if (string.Equals(failure, _lastReported, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        _lastReported = failure;
+        if (Current is { } current)
+        {
+            SecurityLog.CertificateRejected(_logger, failure, current.ToString());
+        }
+        else
+        {
+            SecurityLog.NoCertificate(_logger, failure);
+        }
+    }
+
+    private bool TryRead(out byte[] chain, out byte[] key, out byte[] bundle, out string failure)
+    {
+        var errors = new List<string>(3);
+        chain = Read(_options.CertificatePath, "certificate chain", errors);
+        key = Read(_options.KeyPath, "private key", errors);
+        bundle = Read(_options.TrustBundlePath, "trust bundle", errors);
+        failure = string.Join("; ", errors);
+        if (errors.Count == 0)
+        {
+            return true;
+        }
+
+        CryptographicOperations.ZeroMemory(key);
+        return false;
+
+        static byte[] Read(string path, string what, List<string> errors)
+        {
+            try
+            {
+                return File.ReadAllBytes(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                errors.Add($"cannot read the {what} {path} ({e.Message})");
+                return [];
+            }
+        }
+    }
+
+    private static byte[] Fingerprint(byte[] chain, byte[] key, byte[] bundle)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> length = stackalloc byte[4];
+        foreach (var part in new[] { chain, key, bundle })
+        {
+            BinaryPrimitives.WriteInt32BigEndian(length, part.Length);
+            hash.AppendData(length);
+            hash.AppendData(part);
+        }
+
+        return hash.GetHashAndReset();
+    }
+
+    private void ReloadInBackground()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        try
+        {
+            TryReload(out _);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed while the timer fired: nothing left to reload.
+        }
+    }
+
+    private void Watch(string folder)
+    {
+        FileSystemWatcher? watcher = null;
+        try
+        {
+            watcher = new FileSystemWatcher(folder)
+            {
+                IncludeSubdirectories = false,
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.CreationTime | NotifyFilters.Size,
+            };
+
+            // Any event in the folder: Kubernetes swaps a '..data' symlink, not the files named in the options.
+            watcher.Changed += (_, _) => ReloadSoon();
+            watcher.Created += (_, _) => ReloadSoon();
+            watcher.Deleted += (_, _) => ReloadSoon();
+            watcher.Renamed += (_, _) => ReloadSoon();
+            watcher.Error += (_, e) =>
+            {
+                SecurityLog.WatchOverflow(_logger, folder, e.GetException().Message);
+                ReloadSoon();
+            };
+            watcher.EnableRaisingEvents = true;
+            _watchers.Add(watcher);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or PlatformNotSupportedException or UnauthorizedAccessException)
+        {
+            watcher?.Dispose();
+            SecurityLog.WatchUnavailable(_logger, folder, e.Message, _options.PollInterval);
+        }
+    }
+
+    /// <summary>A watcher event: reload after <see cref="MeshCertificateOptions.ReloadDelay"/>, so that a burst of writes becomes one reload.</summary>
+    private void ReloadSoon()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        try
+        {
+            _settle?.Change(_options.ReloadDelay, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed meanwhile.
+        }
+    }
+
+    private void Notify()
+    {
+        var previous = Interlocked.Exchange(ref _changed, new CancellationTokenSource());
+        try
+        {
+            previous.Cancel();
+        }
+        catch (AggregateException e)
+        {
+            // A listener's failure must not stop the reload that published the snapshot, nor the next one.
+            SecurityLog.ListenerFailed(_logger, e);
+        }
+    }
+}

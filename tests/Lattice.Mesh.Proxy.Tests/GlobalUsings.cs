@@ -1,0 +1,1 @@
+global using static Lattice.Mesh.Proxy.Tests.Support.Test;

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+using Lattice.Mesh.Proxy.Tests.Support;
+
+namespace Lattice.Mesh.Proxy.Tests.Mesh;
+
+/// <summary>The lattice-proxy program itself, started as a process the way a pod starts it.</summary>
+public sealed partial class ExecutableTests : IDisposable
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("lattice-proxy-exe-");
+
+    [Fact]
+    public async Task Starts_FromItsFlags_ServesHealth_AndLogsWhereItListens()
+    {
+        var files = Pki.Create(_folder.FullName).WriteWorkloadFiles(_folder.FullName, "spiffe://lattice.local/ns/media/sa/sonarr");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lattice-proxy.dll"));
+        foreach (var argument in new[]
+        {
+            $"--RouteTable={Path.Combine(_folder.FullName, "routes.json")}", $"--Certificate={files.Certificate}", $"--Key={files.Key}",
+            $"--TrustBundle={files.TrustBundle}", "--OutboundPort=0", "--InboundPort=0", "--AdminPort=0", "--InboundBindAddress=127.0.0.1",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        try
+        {
+            var admin = await ReadAdminAddressAsync(process);
+            using var client = new HttpClient { BaseAddress = admin };
+            using var health = await client.GetAsync("/healthz", Ct);
+            using var ready = await client.GetAsync("/readyz", Ct);
+
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(Ct);
+        }
+    }
+
+    [Fact]
+    public async Task WithoutItsFiles_ExitsWithAnErrorNamingTheFlag()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lattice-proxy.dll"));
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync(Ct);
+        _ = process.StandardOutput.ReadToEndAsync(Ct);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromMinutes(1));
+        await process.WaitForExitAsync(deadline.Token);
+
+        Assert.NotEqual(0, process.ExitCode);
+        Assert.Contains("--RouteTable is required", await error, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    private static async Task<Uri> ReadAdminAddressAsync(Process process)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromMinutes(1));
+        while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
+        {
+            if (AdminAddress().Match(line) is { Success: true } match)
+            {
+                return new Uri(match.Groups[1].Value);
+            }
+        }
+
+        throw new InvalidOperationException("the proxy exited without saying where it listens");
+    }
+
+    [GeneratedRegex(@"admin (http://\S+?)/?$")]
+    private static partial Regex AdminAddress();
+}

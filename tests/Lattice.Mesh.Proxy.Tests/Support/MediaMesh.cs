@@ -1,0 +1,95 @@
+using Lattice.Mesh.Compiler.Compilation;
+using Lattice.Mesh.Compiler.Manifests;
+using Lattice.Mesh.Compiler.Model;
+using Lattice.Mesh.Proxy.Configuration;
+using Lattice.Mesh.RouteTable;
+
+namespace Lattice.Mesh.Proxy.Tests.Support;
+
+/// <summary>
+/// The user's media stack on loopback: examples/media-server compiled by the real compiler, a real sidecar
+/// and a stand-in app per service, each sidecar's peers reached at the inbound ports they really bound.
+/// </summary>
+internal sealed class MediaMesh : IAsyncDisposable
+{
+    private readonly DirectoryInfo _folder;
+
+    private MediaMesh(DirectoryInfo folder, Pki pki, Dictionary<string, Sidecar> sidecars, Dictionary<string, FakeApp> apps, MeshCompilation compilation)
+    {
+        _folder = folder;
+        Pki = pki;
+        Sidecars = sidecars;
+        Apps = apps;
+        Compilation = compilation;
+    }
+
+    public Pki Pki { get; }
+
+    public IReadOnlyDictionary<string, Sidecar> Sidecars { get; }
+
+    public IReadOnlyDictionary<string, FakeApp> Apps { get; }
+
+    public MeshCompilation Compilation { get; }
+
+    public static async Task<MediaMesh> StartAsync(Func<ProxyOptions, ProxyOptions>? configure = null, string? manifests = null)
+    {
+        var folder = Directory.CreateTempSubdirectory("lattice-mesh-");
+        var pki = Pki.Create(folder.FullName);
+        var set = ManifestLoader.Load(manifests ?? Repository.MediaServer);
+        if (set.HasErrors)
+        {
+            throw new InvalidOperationException(string.Join(Environment.NewLine, set.Diagnostics));
+        }
+
+        var sidecars = new Dictionary<string, Sidecar>();
+        var apps = new Dictionary<string, FakeApp>();
+        foreach (var service in set.Services)
+        {
+            var app = await FakeApp.StartAsync(service.Id.Name);
+            apps[service.Id.Name] = app;
+            var appPorts = service.Spec.Ports.Values.ToDictionary(p => p.TargetPort, _ => app.Port);
+            sidecars[service.Id.Name] = await Sidecar.StartAsync(
+                Path.Combine(folder.FullName, service.Id.Name),
+                SpiffeId.For(SpiffeId.DefaultTrustDomain, service.Id.Namespace, service.Id.Name),
+                pki,
+                appPorts,
+                configure);
+        }
+
+        var compilation = MeshCompiler.Compile(set.Services, new CompilerOptions
+        {
+            AddressOf = id => sidecars.TryGetValue(id.Name, out var sidecar) ? $"127.0.0.1:{sidecar.Server.InboundUri.Port}" : "127.0.0.1:9",
+        });
+        foreach (var (name, sidecar) in sidecars)
+        {
+            await sidecar.ApplyAsync(compilation.RouteTables[new ServiceId("media", name)]);
+        }
+
+        return new MediaMesh(folder, pki, sidecars, apps, compilation);
+    }
+
+    /// <summary>A request from <paramref name="caller"/>'s app, through its sidecar, to <paramref name="url"/> (e.g. http://nzbget:6789/api).</summary>
+    public async Task<HttpResponseMessage> CallAsync(string caller, string url, HttpMethod? method = null, HttpContent? content = null)
+    {
+        var client = Sidecars[caller].App;
+        var target = new Uri(url);
+        using var request = new HttpRequestMessage(method ?? HttpMethod.Get, new Uri(client.BaseAddress!, target.PathAndQuery)) { Content = content };
+        request.Headers.Host = target.Authority;
+        return await client.SendAsync(request, Ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var sidecar in Sidecars.Values)
+        {
+            await sidecar.DisposeAsync();
+        }
+
+        foreach (var app in Apps.Values)
+        {
+            await app.DisposeAsync();
+        }
+
+        _folder.Delete(recursive: true);
+    }
+}

@@ -1,0 +1,80 @@
+using Lattice.Mesh.Proxy.Configuration;
+using Microsoft.Extensions.Logging;
+using Lattice.Mesh.RouteTable;
+
+namespace Lattice.Mesh.Proxy.Tests.Support;
+
+/// <summary>A real sidecar process-in-a-test: its files in a folder of its own, its listeners on free loopback ports.</summary>
+internal sealed class Sidecar : IAsyncDisposable
+{
+    private Sidecar(string folder, ProxyServer server)
+    {
+        Folder = folder;
+        Server = server;
+    }
+
+    public string Folder { get; }
+
+    public ProxyServer Server { get; }
+
+    public string RouteTablePath => Path.Combine(Folder, "routes.json");
+
+    /// <summary>A client that sends requests to this sidecar's outbound listener, as the app beside it would.</summary>
+    public HttpClient App => field ??= new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false }) { BaseAddress = Server.OutboundUri };
+
+    /// <summary>A client of this sidecar's admin listener.</summary>
+    public HttpClient Admin => field ??= new HttpClient { BaseAddress = Server.AdminUri };
+
+    public static async Task<Sidecar> StartAsync(string folder, string spiffeId, Pki pki, IReadOnlyDictionary<int, int>? appPorts = null, Func<ProxyOptions, ProxyOptions>? configure = null, CapturedLogs? logs = null, TimeSpan? certificateValidity = null)
+    {
+        Directory.CreateDirectory(folder);
+        var files = pki.WriteWorkloadFiles(folder, spiffeId, certificateValidity);
+        var options = new ProxyOptions
+        {
+            OutboundPort = 0,
+            InboundPort = 0,
+            AdminPort = 0,
+            InboundBindAddress = "127.0.0.1",
+            RouteTablePath = Path.Combine(folder, "routes.json"),
+            CertificatePath = files.Certificate,
+            KeyPath = files.Key,
+            TrustBundlePath = files.TrustBundle,
+            AppPortOverrides = appPorts ?? new Dictionary<int, int>(),
+            PollInterval = TimeSpan.FromMilliseconds(200),
+        };
+        var server = await ProxyServer.StartAsync(configure?.Invoke(options) ?? options, logging: builder =>
+        {
+            if (logs is not null)
+            {
+                builder.AddProvider(logs);
+            }
+        });
+        return new Sidecar(folder, server);
+    }
+
+    /// <summary>Replaces the route table file atomically, as a controller or the kubelet does (write, then rename).</summary>
+    public async Task WriteRouteTableAsync(byte[] content)
+    {
+        var temporary = RouteTablePath + ".tmp";
+        await File.WriteAllBytesAsync(temporary, content, Ct);
+        File.Move(temporary, RouteTablePath, overwrite: true);
+    }
+
+    /// <summary>Writes <paramref name="table"/> and waits until the sidecar has it in force.</summary>
+    public async Task ApplyAsync(RouteTable.RouteTable table)
+    {
+        await WriteRouteTableAsync(RouteTableSerializer.SerializeToUtf8Bytes(table));
+        await Eventually.Async(async () =>
+        {
+            using var response = await Admin.GetAsync("/config", Ct);
+            return response.Headers.TryGetValues("x-lattice-revision", out var revision) && revision.Single() == table.Revision;
+        }, $"the sidecar to put {table.Revision} in force");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        App.Dispose();
+        Admin.Dispose();
+        await Server.DisposeAsync();
+    }
+}
