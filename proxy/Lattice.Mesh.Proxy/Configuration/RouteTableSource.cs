@@ -13,6 +13,9 @@ namespace Lattice.Mesh.Proxy.Configuration;
 /// </summary>
 internal sealed class RouteTableSource : IDisposable
 {
+    /// <summary>How long file events must stop before the table is re-read: a burst of writes is one read.</summary>
+    private static readonly TimeSpan SettleDelay = TimeSpan.FromMilliseconds(50);
+
     private readonly ProxySnapshotBuilder _builder;
     private readonly ProxyMetrics _metrics;
     private readonly ILogger<RouteTableSource> _logger;
@@ -92,7 +95,7 @@ internal sealed class RouteTableSource : IDisposable
     public void Watch(string path, TimeSpan pollInterval, TimeProvider time)
     {
         _watch?.Dispose();
-        _watch = new FileWatch(path, pollInterval, time, () => OfferFile(path));
+        _watch = new FileWatch([path], pollInterval, SettleDelay, time, () => OfferFile(path), (folder, problem) => ProxyLog.WatchProblem(_logger, folder, problem));
         OfferFile(path);
     }
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Primitives;
+using Lattice.Mesh.Proxy.Configuration;
 
 namespace Lattice.Mesh.Proxy.Security;
 
@@ -11,9 +12,9 @@ namespace Lattice.Mesh.Proxy.Security;
 /// to the bundle and carries a SPIFFE id. A good load is published as a new immutable
 /// <see cref="MeshCertificateSnapshot"/> (swapped atomically, then <see cref="GetChangeToken"/> fires); a bad
 /// one is refused, logged once, and the last good snapshot keeps serving. After <see cref="Start"/> the files are
-/// watched (a <see cref="FileSystemWatcher"/> on their folders, which sees Kubernetes' symlink swap of a Secret
-/// volume) and polled every <see cref="MeshCertificateOptions.PollInterval"/> as well, since watchers miss
-/// events on some filesystems.
+/// watched (<see cref="FileWatch"/>: their folders, which sees Kubernetes' symlink swap of a Secret volume) and
+/// polled every <see cref="MeshCertificateOptions.PollInterval"/> as well, since watchers miss events on some
+/// filesystems.
 /// </summary>
 public sealed class MeshCertificateStore : IDisposable
 {
@@ -22,14 +23,12 @@ public sealed class MeshCertificateStore : IDisposable
     private readonly TimeProvider _time;
     private readonly Lock _reloading = new();
     private readonly Lock _lifecycle = new();
-    private readonly List<FileSystemWatcher> _watchers = [];
     private MeshCertificateSnapshot? _current;
     private CancellationTokenSource _changed = new();
     private string? _lastError;
     private byte[]? _currentFingerprint; // guarded by _reloading
     private string? _lastReported; // guarded by _reloading
-    private ITimer? _poll;
-    private ITimer? _settle;
+    private FileWatch? _watch;
     private bool _started;
     private volatile bool _disposed;
 
@@ -94,18 +93,16 @@ public sealed class MeshCertificateStore : IDisposable
             }
 
             _started = true;
-            _settle = _time.CreateTimer(static state => ((MeshCertificateStore)state!).ReloadInBackground(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
 
             // Watch first, then read: a change between the two is then seen by the watcher.
-            foreach (var folder in new[] { _options.CertificatePath, _options.KeyPath, _options.TrustBundlePath }
-                .Select(path => Path.GetDirectoryName(Path.GetFullPath(path))!)
-                .Distinct(StringComparer.Ordinal))
-            {
-                Watch(folder);
-            }
-
+            _watch = new FileWatch(
+                [_options.CertificatePath, _options.KeyPath, _options.TrustBundlePath],
+                _options.PollInterval,
+                _options.ReloadDelay,
+                _time,
+                ReloadInBackground,
+                (folder, problem) => SecurityLog.WatchUnavailable(_logger, folder, problem, _options.PollInterval));
             TryReload(out _);
-            _poll = _time.CreateTimer(static state => ((MeshCertificateStore)state!).ReloadInBackground(), this, _options.PollInterval, _options.PollInterval);
         }
     }
 
@@ -160,13 +157,7 @@ public sealed class MeshCertificateStore : IDisposable
             }
 
             _disposed = true;
-            foreach (var watcher in _watchers)
-            {
-                watcher.Dispose();
-            }
-
-            _poll?.Dispose();
-            _settle?.Dispose();
+            _watch?.Dispose();
         }
     }
 
@@ -294,55 +285,6 @@ public sealed class MeshCertificateStore : IDisposable
         catch (ObjectDisposedException)
         {
             // Disposed while the timer fired: nothing left to reload.
-        }
-    }
-
-    private void Watch(string folder)
-    {
-        FileSystemWatcher? watcher = null;
-        try
-        {
-            watcher = new FileSystemWatcher(folder)
-            {
-                IncludeSubdirectories = false,
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.CreationTime | NotifyFilters.Size,
-            };
-
-            // Any event in the folder: Kubernetes swaps a '..data' symlink, not the files named in the options.
-            watcher.Changed += (_, _) => ReloadSoon();
-            watcher.Created += (_, _) => ReloadSoon();
-            watcher.Deleted += (_, _) => ReloadSoon();
-            watcher.Renamed += (_, _) => ReloadSoon();
-            watcher.Error += (_, e) =>
-            {
-                SecurityLog.WatchOverflow(_logger, folder, e.GetException().Message);
-                ReloadSoon();
-            };
-            watcher.EnableRaisingEvents = true;
-            _watchers.Add(watcher);
-        }
-        catch (Exception e) when (e is ArgumentException or IOException or PlatformNotSupportedException or UnauthorizedAccessException)
-        {
-            watcher?.Dispose();
-            SecurityLog.WatchUnavailable(_logger, folder, e.Message, _options.PollInterval);
-        }
-    }
-
-    /// <summary>A watcher event: reload after <see cref="MeshCertificateOptions.ReloadDelay"/>, so that a burst of writes becomes one reload.</summary>
-    private void ReloadSoon()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        try
-        {
-            _settle?.Change(_options.ReloadDelay, Timeout.InfiniteTimeSpan);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Disposed meanwhile.
         }
     }
 

@@ -12,11 +12,8 @@ internal static partial class SecurityLog
     [LoggerMessage(EventId = 4003, Level = LogLevel.Error, Message = "No mesh certificate yet, so mutual TLS refuses every peer: {Failure}")]
     public static partial void NoCertificate(ILogger logger, string failure);
 
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Cannot watch {Folder} for certificate changes ({Reason}); polling every {PollInterval} only")]
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Watching {Folder} for certificate changes failed ({Reason}); polling every {PollInterval} covers it")]
     public static partial void WatchUnavailable(ILogger logger, string folder, string reason, TimeSpan pollInterval);
-
-    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "The watcher on {Folder} lost events ({Reason}); reloading")]
-    public static partial void WatchOverflow(ILogger logger, string folder, string reason);
 
     [LoggerMessage(EventId = 4006, Level = LogLevel.Error, Message = "A mesh certificate change listener failed")]
     public static partial void ListenerFailed(ILogger logger, Exception exception);

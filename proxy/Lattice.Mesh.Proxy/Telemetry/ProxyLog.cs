@@ -13,6 +13,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Route table file {Path} could not be read: {Reason}")]
     public static partial void RouteTableUnreadable(ILogger logger, string path, string reason);
 
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Cannot watch {Folder} for route table changes ({Problem}); polling covers it")]
+    public static partial void WatchProblem(ILogger logger, string folder, string problem);
+
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "{Direction} {Method} {Path} {Source} -> {Destination}: {Code} {Decision} in {Milliseconds:0.0} ms")]
     public static partial void Access(ILogger logger, string direction, string method, string path, string source, string destination, int code, string decision, double milliseconds);
 

@@ -9,11 +9,17 @@ namespace Lattice.Mesh.Proxy.Tests.Mesh;
 
 public sealed class ReloadTests : IAsyncLifetime
 {
+    // The traffic below is about reloads, not NZBGet's 1000 a minute, which it would otherwise exceed.
+    private readonly string _manifests = Manifests.MediaServerWith(("nzbget.yaml", "requestsPerInterval: 1000,", "requestsPerInterval: 10000000,"));
     private MediaMesh _mesh = null!;
 
-    public async ValueTask InitializeAsync() => _mesh = await MediaMesh.StartAsync();
+    public async ValueTask InitializeAsync() => _mesh = await MediaMesh.StartAsync(manifests: _manifests);
 
-    public async ValueTask DisposeAsync() => await _mesh.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _mesh.DisposeAsync();
+        Directory.Delete(_manifests, recursive: true);
+    }
 
     [Fact]
     public async Task FiftyReloadsUnderTraffic_FailNoRequestThatBothTablesAllow()
