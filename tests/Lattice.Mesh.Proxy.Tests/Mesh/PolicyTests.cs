@@ -4,11 +4,11 @@ using Lattice.Mesh.Proxy.Tests.Support;
 
 namespace Lattice.Mesh.Proxy.Tests.Mesh;
 
-/// <summary>Policies with figures small enough to watch in a test: a 300 ms timeout and a limit of 2 a second.</summary>
+/// <summary>Policies with figures small enough to watch in a test: 300 ms request and 1 s idle timeouts, a limit of 2 a second.</summary>
 public sealed class PolicyTests : IAsyncLifetime
 {
     private readonly string _manifests = Manifests.MediaServerWith(
-        ("sonarr.yaml", "timeout: {request: 60s}", "timeout: {request: 300ms}"),
+        ("sonarr.yaml", "timeout: {request: 60s}", "timeout: {request: 300ms, idle: 1s}"),
         ("jellyfin.yaml", "rateLimit: {requestsPerInterval: 100, intervalSeconds: 60}", "rateLimit: {requestsPerInterval: 2, intervalSeconds: 1}"));
 
     private MediaMesh _mesh = null!;
@@ -56,4 +56,51 @@ public sealed class PolicyTests : IAsyncLifetime
             return again.StatusCode == HttpStatusCode.OK;
         }, "the bucket to refill", TimeSpan.FromSeconds(5));
     }
+
+    [Fact]
+    public async Task IdleTimeout_CutsAStalledStream_AfterTheHeadersArrived()
+    {
+        _mesh.Apps["jellyfin"].StallBodyNext(1);
+        var client = _mesh.Sidecars["sonarr"].App;
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/stream") { Headers = { Host = "jellyfin:8096" } };
+
+        // Headers arrive within the request timeout; from then on only the idle timeout applies.
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var clock = Stopwatch.StartNew();
+        var cut = await Assert.ThrowsAnyAsync<Exception>(() => response.Content.ReadAsStringAsync(Ct));
+
+        Assert.True(cut is IOException or HttpRequestException, cut.ToString());
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Decisions_AreCounted_RateLimitedTimeoutRetriedAndUpstreamError()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            (await _mesh.CallAsync("sonarr", "http://jellyfin:8096/")).Dispose();
+        }
+
+        _mesh.Apps["jellyfin"].HangNext(1);
+        await Eventually.Async(async () =>
+        {
+            using var timedOut = await _mesh.CallAsync("sonarr", "http://jellyfin:8096/");
+            return timedOut.StatusCode == HttpStatusCode.GatewayTimeout;
+        }, "a request to time out (the limiter refills in a second)");
+        _mesh.Apps["nzbget"].FailNext(1);
+        (await _mesh.CallAsync("sonarr", "http://nzbget:6789/")).Dispose();
+        _mesh.Apps["nzbget"].FailNext(3);
+        (await _mesh.CallAsync("sonarr", "http://nzbget:6789/")).Dispose();
+
+        var sonarr = await _mesh.Sidecars["sonarr"].Admin.GetStringAsync("/metrics", Ct);
+        var jellyfin = await _mesh.Sidecars["jellyfin"].Admin.GetStringAsync("/metrics", Ct);
+        Assert.Contains(Series(jellyfin), l => l.Contains("direction=\"inbound\"", StringComparison.Ordinal) && l.Contains("decision=\"rate_limited\"", StringComparison.Ordinal) && l.Contains("code=\"429\"", StringComparison.Ordinal));
+        Assert.Contains(Series(sonarr), l => l.Contains("destination=\"media/jellyfin\"", StringComparison.Ordinal) && l.Contains("decision=\"timeout\"", StringComparison.Ordinal) && l.Contains("code=\"504\"", StringComparison.Ordinal));
+        Assert.Contains(Series(sonarr), l => l.Contains("destination=\"media/nzbget\"", StringComparison.Ordinal) && l.Contains("decision=\"retried\"", StringComparison.Ordinal) && l.Contains("code=\"200\"", StringComparison.Ordinal));
+        Assert.Contains(Series(sonarr), l => l.Contains("destination=\"media/nzbget\"", StringComparison.Ordinal) && l.Contains("decision=\"upstream_error\"", StringComparison.Ordinal) && l.Contains("code=\"503\"", StringComparison.Ordinal));
+    }
+
+    private static IEnumerable<string> Series(string metrics) =>
+        metrics.Split('\n').Where(l => l.StartsWith("lattice_requests_total{", StringComparison.Ordinal));
 }

@@ -13,6 +13,7 @@ internal sealed class FakeApp : IAsyncDisposable
     private int _failuresLeft;
     private int _failureStatus;
     private int _hangsLeft;
+    private int _stallsLeft;
 
     private FakeApp(string name) => Name = name;
 
@@ -38,6 +39,9 @@ internal sealed class FakeApp : IAsyncDisposable
         Volatile.Write(ref _failuresLeft, count);
     }
 
+    /// <summary>The next <paramref name="count"/> requests get headers and a first chunk, then nothing more until the caller gives up.</summary>
+    public void StallBodyNext(int count) => Volatile.Write(ref _stallsLeft, count);
+
     /// <summary>The next <paramref name="count"/> requests get no answer until the caller gives up.</summary>
     public void HangNext(int count) => Volatile.Write(ref _hangsLeft, count);
 
@@ -53,6 +57,14 @@ internal sealed class FakeApp : IAsyncDisposable
             context.Request.Host.Value ?? string.Empty,
             context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
             body.ToArray()));
+        if (Interlocked.Decrement(ref _stallsLeft) >= 0)
+        {
+            await context.Response.WriteAsync("first chunk of a stream", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            return;
+        }
+
         if (Interlocked.Decrement(ref _hangsLeft) >= 0)
         {
             await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
