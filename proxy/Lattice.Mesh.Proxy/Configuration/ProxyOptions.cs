@@ -45,6 +45,12 @@ public sealed record ProxyOptions
     /// <summary>Retry non-idempotent requests (POST, PATCH) on 5xx too, not only when nothing was sent.</summary>
     public bool RetryNonIdempotent { get; init; }
 
+    /// <summary>
+    /// The protocol between sidecars: HTTP/2 (several connections allowed; the default) or HTTP/1.1 keep-alive.
+    /// Both run over mutual TLS; the benchmark SidecarPairBenchmarks measures one against the other.
+    /// </summary>
+    public Version PeerHttpVersion { get; init; } = System.Net.HttpVersion.Version20;
+
     /// <summary>How long an upstream stream may go without a byte when the route sets no idle timeout.</summary>
     public TimeSpan DefaultIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 

@@ -19,7 +19,7 @@ internal sealed class ProxySnapshotBuilder(PeerClientFactory clients, ProxyOptio
         {
             var route = previousByService?.GetValueOrDefault(destination.Service) is { } kept && kept.Destination == destination
                 ? kept
-                : new PeerRoute(destination, clients.Create(destination), PeerClientFactory.RequestConfig(destination, options.DefaultIdleTimeout), $"https://{destination.Address}");
+                : new PeerRoute(destination, clients.Create(destination), PeerClientFactory.RequestConfig(destination, options), $"https://{destination.Address}");
             foreach (var host in destination.Hosts)
             {
                 peers[host] = route;

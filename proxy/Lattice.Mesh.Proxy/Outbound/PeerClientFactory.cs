@@ -1,4 +1,5 @@
 using System.Net;
+using Lattice.Mesh.Proxy.Configuration;
 using Lattice.Mesh.Proxy.Forwarding;
 using Lattice.Mesh.Proxy.Security;
 using Lattice.Mesh.RouteTable;
@@ -70,12 +71,12 @@ internal sealed class PeerClientFactory(MeshCertificateStore certificates, Retry
         return new RetryHandler(destination.Service, destination.Retries, destination.Timeout, budget, retryOptions, time) { InnerHandler = handler };
     }
 
-    /// <summary>The version settings for sidecar-to-sidecar hops: HTTP/2 over TLS, several connections allowed.</summary>
-    public static ForwarderRequestConfig RequestConfig(OutboundDestination destination, TimeSpan defaultIdle) => new()
+    /// <summary>The settings for sidecar-to-sidecar hops: HTTP/2 over TLS by default (several connections allowed), or HTTP/1.1.</summary>
+    public static ForwarderRequestConfig RequestConfig(OutboundDestination destination, ProxyOptions options) => new()
     {
-        Version = HttpVersion.Version20,
-        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-        ActivityTimeout = destination.Timeout?.Idle ?? defaultIdle,
+        Version = options.PeerHttpVersion,
+        VersionPolicy = options.PeerHttpVersion == HttpVersion.Version11 ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
+        ActivityTimeout = destination.Timeout?.Idle ?? options.DefaultIdleTimeout,
         AllowResponseBuffering = false,
     };
 }
