@@ -17,7 +17,19 @@ if (missing.Count > 0)
         await Console.Error.WriteLineAsync($"lattice-proxy: --{key} is required (or LATTICE_PROXY_{key.ToUpperInvariant()}): it names a file.");
     }
 
-    await Console.Error.WriteLineAsync("Usage: lattice-proxy --RouteTable=routes.json --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--OutboundPort=15001] [--InboundPort=15006] [--AdminPort=15000] [--AccessLog=true]");
+    await Console.Error.WriteLineAsync("Usage: lattice-proxy --RouteTable=routes.json --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--OutboundPort=15001] [--InboundPort=15006] [--AdminPort=15000] [--AccessLog=true] [--PeerHttpVersion=2|1.1]");
+    return 2;
+}
+
+Version? peerVersion = configuration["PeerHttpVersion"] switch
+{
+    null or "" or "2" or "2.0" => System.Net.HttpVersion.Version20,
+    "1.1" => System.Net.HttpVersion.Version11,
+    _ => null,
+};
+if (peerVersion is null)
+{
+    await Console.Error.WriteLineAsync($"lattice-proxy: --PeerHttpVersion={configuration["PeerHttpVersion"]} is not a protocol between sidecars; use 2 (the default) or 1.1.");
     return 2;
 }
 
@@ -36,6 +48,7 @@ var options = defaults with
     InboundBindAddress = configuration["InboundBindAddress"] ?? defaults.InboundBindAddress,
     AccessLog = configuration.GetValue("AccessLog", defaults.AccessLog),
     RetryNonIdempotent = configuration.GetValue("RetryNonIdempotent", defaults.RetryNonIdempotent),
+    PeerHttpVersion = peerVersion,
 };
 
 await using var server = await ProxyServer.StartAsync(options);

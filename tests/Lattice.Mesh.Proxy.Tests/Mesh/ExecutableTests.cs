@@ -46,20 +46,40 @@ public sealed partial class ExecutableTests : IDisposable
     [Fact]
     public async Task WithoutItsFiles_ExitsWithAnErrorNamingTheFlag()
     {
+        var (exitCode, error) = await RunToExitAsync();
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--RouteTable is required", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithAnUnknownPeerProtocol_ExitsWithAnErrorNamingTheChoices()
+    {
+        var (exitCode, error) = await RunToExitAsync("--RouteTable=r", "--Certificate=c", "--Key=k", "--TrustBundle=b", "--PeerHttpVersion=3");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("use 2 (the default) or 1.1", error, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    private static async Task<(int ExitCode, string Error)> RunToExitAsync(params string[] arguments)
+    {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lattice-proxy.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync(Ct);
         _ = process.StandardOutput.ReadToEndAsync(Ct);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         deadline.CancelAfter(TimeSpan.FromMinutes(1));
         await process.WaitForExitAsync(deadline.Token);
-
-        Assert.NotEqual(0, process.ExitCode);
-        Assert.Contains("--RouteTable is required", await error, StringComparison.Ordinal);
+        return (process.ExitCode, await error);
     }
-
-    public void Dispose() => _folder.Delete(recursive: true);
 
     private static async Task<Uri> ReadAdminAddressAsync(Process process)
     {
