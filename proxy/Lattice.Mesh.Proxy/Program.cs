@@ -17,7 +17,7 @@ if (missing.Count > 0)
         await Console.Error.WriteLineAsync($"lattice-proxy: --{key} is required (or LATTICE_PROXY_{key.ToUpperInvariant()}): it names a file.");
     }
 
-    await Console.Error.WriteLineAsync("Usage: lattice-proxy --RouteTable=routes.json --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--OutboundPort=15001] [--InboundPort=15006] [--AdminPort=15000] [--AccessLog=true] [--PeerHttpVersion=2|1.1]");
+    await Console.Error.WriteLineAsync("Usage: lattice-proxy --RouteTable=routes.json --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--OutboundPort=15001] [--InboundPort=15006] [--AdminPort=15000] [--AccessLog=true] [--PeerHttpVersion=2|1.1] [--Controller=https://lattice-controller.lattice-system:15012]");
     return 2;
 }
 
@@ -49,6 +49,7 @@ var options = defaults with
     AccessLog = configuration.GetValue("AccessLog", defaults.AccessLog),
     RetryNonIdempotent = configuration.GetValue("RetryNonIdempotent", defaults.RetryNonIdempotent),
     PeerHttpVersion = peerVersion,
+    ControllerUri = configuration["Controller"] is { Length: > 0 } controller ? new Uri(controller) : null,
 };
 
 await using var server = await ProxyServer.StartAsync(options);

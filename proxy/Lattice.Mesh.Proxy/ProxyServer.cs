@@ -22,11 +22,13 @@ public sealed class ProxyServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ListenOptions[] _listeners;
+    private readonly RouteTablePushClient? _push;
 
-    private ProxyServer(WebApplication app, ListenOptions[] listeners)
+    private ProxyServer(WebApplication app, ListenOptions[] listeners, RouteTablePushClient? push)
     {
         _app = app;
         _listeners = listeners;
+        _push = push;
     }
 
     public Uri OutboundUri => Uri("http", _listeners[0]);
@@ -130,9 +132,15 @@ public sealed class ProxyServer : IAsyncDisposable
         var limiters = app.Services.GetRequiredService<CallerRateLimiters>();
         routes.Applied += snapshot => limiters.Retain(snapshot.Table.Inbound.Select(c => c.SpiffeId));
         routes.Watch(options.RouteTablePath, options.PollInterval, time);
+        RouteTablePushClient? push = null;
+        if (options.ControllerUri is not null)
+        {
+            push = new RouteTablePushClient(options, routes, certificatesStore, time, app.Services.GetRequiredService<ILogger<RouteTablePushClient>>());
+            push.Start();
+        }
 
         await app.StartAsync(cancellationToken);
-        var server = new ProxyServer(app, listeners);
+        var server = new ProxyServer(app, listeners, push);
         var logger = app.Services.GetRequiredService<ILogger<ProxyServer>>();
         if (logger.IsEnabled(LogLevel.Information))
         {
@@ -146,6 +154,11 @@ public sealed class ProxyServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_push is not null)
+        {
+            await _push.DisposeAsync();
+        }
+
         await _app.StopAsync();
         _app.Services.GetRequiredService<RouteTableSource>().Dispose();
         await _app.DisposeAsync();

@@ -11,6 +11,18 @@ public static class RouteTableSerializer
     public static byte[] SerializeToUtf8Bytes(RouteTable table) =>
         JsonSerializer.SerializeToUtf8Bytes(table, RouteTableJsonContext.Default.RouteTable);
 
+    /// <summary>The table as one line of compact JSON ending in a newline, as the push channel sends it.</summary>
+    public static byte[] SerializeLine(RouteTable table)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(table, Compact.RouteTable);
+        var line = new byte[json.Length + 1];
+        json.CopyTo(line, 0);
+        line[^1] = (byte)'\n';
+        return line;
+    }
+
+    private static RouteTableJsonContext Compact { get; } = new(new JsonSerializerOptions(RouteTableJsonContext.Default.Options) { WriteIndented = false });
+
     /// <summary>
     /// Reads and validates a table. Never throws for bad input: a malformed or invalid table comes back
     /// with its errors and no table, so the caller keeps the last good one.

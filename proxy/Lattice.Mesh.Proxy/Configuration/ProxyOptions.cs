@@ -27,7 +27,20 @@ public sealed record ProxyOptions
     /// </summary>
     public IReadOnlyDictionary<int, int> AppPortOverrides { get; init; } = new Dictionary<int, int>();
 
-    /// <summary>The route table file, watched for changes.</summary>
+    /// <summary>
+    /// The controller's push endpoint (https). When set, the sidecar receives its table from there, writes each
+    /// one it puts in force to <see cref="RouteTablePath"/> (so that a restart without the controller still
+    /// enforces it) and reports it back. When null the file alone is the source.
+    /// </summary>
+    public Uri? ControllerUri { get; init; }
+
+    /// <summary>This replica's name in applied-revision reports: the pod name in Kubernetes.</summary>
+    public string Instance { get; init; } = Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName;
+
+    /// <summary>The longest wait between reconnection attempts to the controller (backoff doubles up to it, with jitter).</summary>
+    public TimeSpan ControllerBackoffLimit { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The route table file, watched for changes (and written by the push client).</summary>
     public required string RouteTablePath { get; init; }
 
     /// <summary>The workload certificate chain (PEM), watched for rotation.</summary>

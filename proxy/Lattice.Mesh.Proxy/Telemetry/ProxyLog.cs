@@ -16,6 +16,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Cannot watch {Folder} for route table changes ({Problem}); polling covers it")]
     public static partial void WatchProblem(ILogger logger, string folder, string problem);
 
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Controller {Controller} unreachable ({Reason}); {Revision} stays in force, reconnecting")]
+    public static partial void ControllerUnreachable(ILogger logger, string controller, string reason, string revision);
+
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "{Direction} {Method} {Path} {Source} -> {Destination}: {Code} {Decision} in {Milliseconds:0.0} ms")]
     public static partial void Access(ILogger logger, string direction, string method, string path, string source, string destination, int code, string decision, double milliseconds);
 

@@ -30,11 +30,11 @@ internal sealed class LoopbackServer : IAsyncDisposable
     public static Task<LoopbackServer> StartAsync(RequestDelegate handler, HttpProtocols protocols = HttpProtocols.Http1, Action<ListenOptions>? listen = null) =>
         StartAsync(_ => { }, app => app.Run(handler), protocols, listen);
 
-    public static async Task<LoopbackServer> StartAsync(Action<WebApplicationBuilder> services, Action<WebApplication> pipeline, HttpProtocols protocols = HttpProtocols.Http1, Action<ListenOptions>? listen = null)
+    public static async Task<LoopbackServer> StartAsync(Action<WebApplicationBuilder> services, Action<WebApplication> pipeline, HttpProtocols protocols = HttpProtocols.Http1, Action<ListenOptions>? listen = null, int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, 0, options =>
+        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Loopback, port, options =>
         {
             options.Protocols = protocols;
             listen?.Invoke(options);

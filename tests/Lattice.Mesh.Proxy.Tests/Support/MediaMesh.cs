@@ -25,16 +25,23 @@ internal sealed class MediaMesh : IAsyncDisposable
 
     public Pki Pki { get; }
 
-    public IReadOnlyDictionary<string, Sidecar> Sidecars { get; }
+    public Dictionary<string, Sidecar> Sidecars { get; }
 
     public IReadOnlyDictionary<string, FakeApp> Apps { get; }
 
     public MeshCompilation Compilation { get; }
 
-    public static async Task<MediaMesh> StartAsync(Func<ProxyOptions, ProxyOptions>? configure = null, string? manifests = null)
+    /// <summary>Where each sidecar keeps its files (a subfolder per service).</summary>
+    public string Folder => _folder.FullName;
+
+    /// <param name="configure">Changes to every sidecar's options.</param>
+    /// <param name="manifests">The folder to compile, examples/media-server by default.</param>
+    /// <param name="writeTables">Write each sidecar's table file (false when a controller pushes them).</param>
+    /// <param name="pki">The mesh CA to use (one is made when null).</param>
+    public static async Task<MediaMesh> StartAsync(Func<ProxyOptions, ProxyOptions>? configure = null, string? manifests = null, bool writeTables = true, Pki? pki = null)
     {
         var folder = Directory.CreateTempSubdirectory("lattice-mesh-");
-        var pki = Pki.Create(folder.FullName);
+        pki ??= Pki.Create(folder.FullName);
         var set = ManifestLoader.Load(manifests ?? Repository.MediaServer);
         if (set.HasErrors)
         {
@@ -60,7 +67,7 @@ internal sealed class MediaMesh : IAsyncDisposable
         {
             AddressOf = id => sidecars.TryGetValue(id.Name, out var sidecar) ? $"127.0.0.1:{sidecar.Server.InboundUri.Port}" : "127.0.0.1:9",
         });
-        foreach (var (name, sidecar) in sidecars)
+        foreach (var (name, sidecar) in sidecars.Where(_ => writeTables))
         {
             await sidecar.ApplyAsync(compilation.RouteTables[new ServiceId("media", name)]);
         }

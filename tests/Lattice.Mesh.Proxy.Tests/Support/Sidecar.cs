@@ -28,7 +28,17 @@ internal sealed class Sidecar : IAsyncDisposable
     public static async Task<Sidecar> StartAsync(string folder, string spiffeId, Pki pki, IReadOnlyDictionary<int, int>? appPorts = null, Func<ProxyOptions, ProxyOptions>? configure = null, CapturedLogs? logs = null, TimeSpan? certificateValidity = null)
     {
         Directory.CreateDirectory(folder);
-        var files = pki.WriteWorkloadFiles(folder, spiffeId, certificateValidity);
+        pki.WriteWorkloadFiles(folder, spiffeId, certificateValidity);
+        return await StartInAsync(folder, appPorts, configure, logs);
+    }
+
+    /// <summary>Starts a sidecar again on the files a previous one left in <paramref name="folder"/> (certificates and the stored table).</summary>
+    public static Task<Sidecar> Restart(string folder, Func<ProxyOptions, ProxyOptions>? configure = null, IReadOnlyDictionary<int, int>? appPorts = null) =>
+        StartInAsync(folder, appPorts, configure, logs: null);
+
+    private static async Task<Sidecar> StartInAsync(string folder, IReadOnlyDictionary<int, int>? appPorts, Func<ProxyOptions, ProxyOptions>? configure, CapturedLogs? logs)
+    {
+        var files = (Certificate: Path.Combine(folder, "tls.crt"), Key: Path.Combine(folder, "tls.key"), TrustBundle: Path.Combine(folder, "ca.crt"));
         var options = new ProxyOptions
         {
             OutboundPort = 0,
@@ -64,12 +74,16 @@ internal sealed class Sidecar : IAsyncDisposable
     public async Task ApplyAsync(RouteTable.RouteTable table)
     {
         await WriteRouteTableAsync(RouteTableSerializer.SerializeToUtf8Bytes(table));
-        await Eventually.Async(async () =>
+        await WaitForRevisionAsync(table.Revision);
+    }
+
+    /// <summary>Waits until the sidecar reports <paramref name="revision"/> in force.</summary>
+    public Task WaitForRevisionAsync(string revision) =>
+        Eventually.Async(async () =>
         {
             using var response = await Admin.GetAsync("/config", Ct);
-            return response.Headers.TryGetValues("x-lattice-revision", out var revision) && revision.Single() == table.Revision;
-        }, $"the sidecar to put {table.Revision} in force");
-    }
+            return response.Headers.TryGetValues("x-lattice-revision", out var current) && current.Single() == revision;
+        }, $"the sidecar to put {revision} in force");
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,154 @@
+using System.Net;
+using Lattice.Mesh.Proxy.Security;
+using Lattice.Mesh.Proxy.Telemetry;
+using Lattice.Mesh.RouteTable;
+
+namespace Lattice.Mesh.Proxy.Configuration;
+
+/// <summary>
+/// Keeps a stream open to the controller and hands every table it sends to <see cref="RouteTableSource.Offer"/>,
+/// the same door the file uses. A table put in force is written to the route-table file (atomically) so that
+/// a sidecar restarted while the controller is away still enforces it, and its revision is reported back.
+/// With the controller unreachable the sidecar keeps its last table and reconnects with jittered backoff.
+/// </summary>
+internal sealed class RouteTablePushClient : IAsyncDisposable
+{
+    private readonly ProxyOptions _options;
+    private readonly RouteTableSource _routes;
+    private readonly MeshCertificateStore _certificates;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RouteTablePushClient> _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _loop;
+
+    public RouteTablePushClient(ProxyOptions options, RouteTableSource routes, MeshCertificateStore certificates, TimeProvider time, ILogger<RouteTablePushClient> logger)
+    {
+        _options = options;
+        _routes = routes;
+        _certificates = certificates;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>True while a stream to the controller is open.</summary>
+    public bool Connected { get; private set; }
+
+    public void Start() => _loop ??= Task.Run(() => RunAsync(_stopping.Token));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        if (_loop is not null)
+        {
+            await _loop;
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        var backoff = TimeSpan.FromMilliseconds(250);
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                if (await WatchOnceAsync(stopping))
+                {
+                    backoff = TimeSpan.FromMilliseconds(250);
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return; // the sidecar is stopping
+            }
+            catch (Exception exception) when (exception is HttpRequestException or IOException or OperationCanceledException or InvalidOperationException or UnauthorizedAccessException or System.Security.Authentication.AuthenticationException)
+            {
+                ProxyLog.ControllerUnreachable(_logger, _options.ControllerUri!.ToString(), exception.Message, _routes.Current?.Revision ?? "none");
+            }
+            finally
+            {
+                Connected = false;
+            }
+
+            // Full jitter: a fleet of sidecars does not reconnect in step after a controller restart.
+            var wait = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * backoff.TotalMilliseconds);
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.ControllerBackoffLimit.Ticks));
+            try
+            {
+                await Task.Delay(wait, _time, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One connection: true if it delivered at least one line before it ended.</summary>
+    private async Task<bool> WatchOnceAsync(CancellationToken stopping)
+    {
+        if (_certificates.Current is not { } certificate)
+        {
+            throw new InvalidOperationException("no workload certificate yet to present to the controller");
+        }
+
+        using var handler = new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(5) };
+        MeshTls.ConfigureClient(handler.SslOptions, _certificates, PushProtocol.ControllerSpiffeId(certificate.TrustDomain));
+        using var client = new HttpClient(handler) { BaseAddress = _options.ControllerUri, Timeout = Timeout.InfiniteTimeSpan, DefaultRequestVersion = HttpVersion.Version20 };
+        using var response = await client.GetAsync(PushProtocol.WatchPath, HttpCompletionOption.ResponseHeadersRead, stopping);
+        response.EnsureSuccessStatusCode();
+        Connected = true;
+        await using var stream = await response.Content.ReadAsStreamAsync(stopping);
+        using var reader = new StreamReader(stream);
+        var delivered = false;
+        while (true)
+        {
+            using var quiet = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            quiet.CancelAfter(PushProtocol.ReadTimeout);
+            var line = await reader.ReadLineAsync(quiet.Token);
+            if (line is null)
+            {
+                return delivered;
+            }
+
+            if (line.Length == 0)
+            {
+                continue; // heartbeat
+            }
+
+            delivered = true;
+            var bytes = System.Text.Encoding.UTF8.GetBytes(line);
+            var before = _routes.Current?.Revision;
+            var read = _routes.Offer(bytes, _options.ControllerUri!.ToString());
+            if (!read.IsValid)
+            {
+                continue; // refused, logged and counted by the source; the last good table stays
+            }
+
+            if (read.Table.Revision != before)
+            {
+                await PersistAsync(bytes, stopping);
+            }
+
+            await ReportAsync(client, read.Table.Revision, stopping);
+        }
+    }
+
+    /// <summary>Writes the table in force where the sidecar reads it at start: write, then rename, so it is never half-written.</summary>
+    private async Task PersistAsync(byte[] table, CancellationToken cancellationToken)
+    {
+        var temporary = _options.RouteTablePath + ".push";
+        await File.WriteAllBytesAsync(temporary, table, cancellationToken);
+        File.Move(temporary, _options.RouteTablePath, overwrite: true);
+    }
+
+    private async Task ReportAsync(HttpClient client, string revision, CancellationToken cancellationToken)
+    {
+        using var report = new HttpRequestMessage(HttpMethod.Post, PushProtocol.AppliedPath) { Version = HttpVersion.Version20 };
+        report.Headers.Add(PushProtocol.RevisionHeader, revision);
+        report.Headers.Add(PushProtocol.InstanceHeader, _options.Instance);
+        using var response = await client.SendAsync(report, cancellationToken);
+        response.EnsureSuccessStatusCode();
+    }
+}
