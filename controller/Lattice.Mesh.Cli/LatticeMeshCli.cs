@@ -135,11 +135,37 @@ internal static class LatticeMeshCli
             return Invalid;
         });
 
+        var endpoints = new Option<string?>("--endpoints") { Description = "Write the addresses of every app, sidecar and the controller to this JSON file, for scripts" };
+        var state = new Option<string>("--state-dir") { Description = "Where the mesh CA is kept and the sidecars' files go", DefaultValueFactory = _ => DefaultStateFolder() };
+        var up = new Command("up", "Run the mesh on this machine: the controller, one real sidecar and a stand-in app per service. Ctrl-C stops it.")
+        {
+            path, endpoints, state,
+        };
+        up.SetAction(async (result, cancellationToken) =>
+        {
+            // Ctrl-C, kill (SIGTERM) and a closed terminal (SIGHUP) all stop the mesh the same way: every process it started goes too.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            void Stop(System.Runtime.InteropServices.PosixSignalContext signal)
+            {
+                signal.Cancel = true;
+                stop.Cancel();
+            }
+
+            using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+            using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
+            using var hangUp = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, Stop);
+            await using var runner = new LocalMesh.LocalMeshRunner(result.GetValue(path)!, result.GetValue(state)!, result.GetValue(endpoints), output, error);
+            return await runner.RunAsync(stop.Token);
+        });
+
         return new RootCommand("lattice-mesh: the Lattice.Mesh service mesh's command line. A call is allowed only when the caller declares the callee outbound AND the callee declares the caller inbound.")
         {
-            graph, validate, routes,
+            graph, validate, routes, up,
         };
     }
+
+    private static string DefaultStateFolder() =>
+        Path.Combine(Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state"), "lattice-mesh");
 
     /// <summary>
     /// A console on <paramref name="writer"/>: colour only when it is a terminal that supports it (and NO_COLOR is

@@ -50,6 +50,9 @@ var options = defaults with
     RetryNonIdempotent = configuration.GetValue("RetryNonIdempotent", defaults.RetryNonIdempotent),
     PeerHttpVersion = peerVersion,
     ControllerUri = configuration["Controller"] is { Length: > 0 } controller ? new Uri(controller) : null,
+    Instance = configuration["Instance"] ?? defaults.Instance,
+    AppPortOverrides = configuration.GetSection("AppPortOverrides").GetChildren()
+        .ToDictionary(p => int.Parse(p.Key, System.Globalization.CultureInfo.InvariantCulture), p => int.Parse(p.Value!, System.Globalization.CultureInfo.InvariantCulture)),
 };
 
 await using var server = await ProxyServer.StartAsync(options);
@@ -60,5 +63,24 @@ Console.CancelKeyPress += (_, e) =>
     stop.TrySetResult();
 };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+
+// Started by lattice-mesh up: go when it goes, even if it was killed and could not stop us itself.
+if (configuration.GetValue<int?>("ParentProcessId") is { } parentId)
+{
+    _ = Task.Run(async () =>
+    {
+        try
+        {
+            using var parent = System.Diagnostics.Process.GetProcessById(parentId);
+            await parent.WaitForExitAsync();
+        }
+        catch (ArgumentException)
+        {
+            // Already gone.
+        }
+
+        stop.TrySetResult();
+    });
+}
 await stop.Task;
 return 0;

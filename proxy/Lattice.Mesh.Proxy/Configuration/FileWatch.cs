@@ -7,7 +7,7 @@ namespace Lattice.Mesh.Proxy.Configuration;
 /// time; a change during a call makes one more call right after. Callers compare content, so a spurious
 /// call costs a read and nothing else. Used for the route table and the certificates alike.
 /// </summary>
-internal sealed class FileWatch : IDisposable
+public sealed class FileWatch : IDisposable
 {
     private readonly List<FileSystemWatcher> _watchers = [];
     private readonly ITimer _settle;

@@ -1,0 +1,295 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json.Nodes;
+using Lattice.Mesh.Authority;
+using Lattice.Mesh.Compiler.Compilation;
+using Lattice.Mesh.Compiler.Model;
+using Lattice.Mesh.Controller.Push;
+using Lattice.Mesh.Proxy.Configuration;
+using Lattice.Mesh.Proxy.Security;
+using Lattice.Mesh.RouteTable;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Lattice.Mesh.Cli.LocalMesh;
+
+/// <summary>
+/// <c>lattice-mesh up</c>: the mesh on one machine. The controller runs here (it compiles the manifests, is the
+/// mesh CA, and pushes tables over mutual TLS); one real lattice-proxy process and one stand-in app run per
+/// service. Editing a manifest pushes the new tables; stopping stops every process it started.
+/// </summary>
+internal sealed class LocalMeshRunner(string path, string stateFolder, string? endpointsFile, TextWriter output, TextWriter error) : IAsyncDisposable
+{
+    private readonly RouteTableDistributor _distributor = new();
+    private readonly ConcurrentDictionary<string, int> _ports = new(StringComparer.Ordinal);
+    private readonly Dictionary<ServiceId, (StandInApp App, SidecarProcess Sidecar)> _services = [];
+    private WebApplication? _controller;
+    private MeshCertificateStore? _controllerCertificates;
+    private FileWatch? _watch;
+
+    public async Task<int> RunAsync(CancellationToken stopping)
+    {
+        var input = MeshInput.Load(path, CompilerOptions.Default);
+        if (input.HasErrors)
+        {
+            foreach (var diagnostic in input.Diagnostics)
+            {
+                await error.WriteLineAsync(diagnostic.ToString());
+            }
+
+            return LatticeMeshCli.Invalid;
+        }
+
+        var run = Directory.CreateDirectory(Path.Combine(stateFolder, "run", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        using var authority = await LoadOrCreateAuthorityAsync(stopping);
+        var controllerUri = await StartControllerAsync(authority, Path.Combine(run.FullName, "controller"));
+
+        foreach (var id in input.Compilation.Graph.Services)
+        {
+            var service = input.Compilation.Graph[id];
+            _ports[id.Name] = service.Spec.Ports.Values.Select(p => p.Port).DefaultIfEmpty(80).First();
+            var app = await StandInApp.StartAsync(id.Name, _ports);
+            var folder = Path.Combine(run.FullName, $"{id.Namespace}.{id.Name}");
+            WriteCertificate(authority, folder, SpiffeId.For(authority.TrustDomain, id.Namespace, id.Name));
+            var arguments = new List<string>
+            {
+                $"--RouteTable={Path.Combine(folder, "routes.json")}", $"--Certificate={Path.Combine(folder, "tls.crt")}", $"--Key={Path.Combine(folder, "tls.key")}",
+                $"--TrustBundle={Path.Combine(folder, "ca.crt")}", "--OutboundPort=0", "--InboundPort=0", "--AdminPort=0", "--InboundBindAddress=127.0.0.1",
+                $"--Controller={controllerUri}", $"--Instance=local-{id.Name}", $"--ParentProcessId={Environment.ProcessId}",
+            };
+            arguments.AddRange(service.Spec.Ports.Values.Select(p => p.TargetPort).Distinct().Select(p => $"--AppPortOverrides:{p}={app.Address.Port}"));
+            var sidecar = await SidecarProcess.StartAsync(arguments, error, stopping);
+            app.UseSidecar(sidecar.Outbound);
+            _services[id] = (app, sidecar);
+        }
+
+        Publish(input);
+        await WaitUntilReadyAsync(stopping);
+        await WriteEndpointsAsync(controllerUri);
+        await PrintAsync(input);
+
+        _watch = new FileWatch([.. input.Manifests.Files.Select(Path.GetFullPath)], TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(200), TimeProvider.System, Reload);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            await output.WriteLineAsync("Stopping the local mesh...");
+        }
+
+        return LatticeMeshCli.Valid;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _watch?.Dispose();
+        foreach (var (app, sidecar) in _services.Values)
+        {
+            await sidecar.DisposeAsync();
+            await app.DisposeAsync();
+        }
+
+        if (_controller is not null)
+        {
+            await _controller.StopAsync();
+            await _controller.DisposeAsync();
+        }
+
+        _controllerCertificates?.Dispose();
+    }
+
+    private CompilerOptions Options() => new()
+    {
+        AddressOf = id => _services.TryGetValue(id, out var s) ? $"127.0.0.1:{s.Sidecar.Inbound.Port}" : "127.0.0.1:9",
+    };
+
+    private void Publish(MeshInput input)
+    {
+        var compilation = MeshCompiler.Compile(input.Manifests.Services, Options());
+        _distributor.Publish(compilation.RouteTables, compilation.Failed);
+    }
+
+    /// <summary>A manifest changed: recompile and push. A bad edit is reported, and every service keeps what it had.</summary>
+    private void Reload()
+    {
+        try
+        {
+            ReloadOrThrow();
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            // A background reload must never end the mesh: say why, keep every table, and wait for the next edit.
+            error.WriteLine($"Reloading the manifests failed ({exception.Message}); every sidecar keeps its current table.");
+        }
+    }
+
+    private void ReloadOrThrow()
+    {
+        var input = MeshInput.Load(path, CompilerOptions.Default);
+        foreach (var diagnostic in input.Diagnostics)
+        {
+            error.WriteLine(diagnostic.ToString());
+        }
+
+        if (input.Manifests.HasErrors)
+        {
+            error.WriteLine("The manifests have errors: every sidecar keeps its current table.");
+            return;
+        }
+
+        var compilation = MeshCompiler.Compile(input.Manifests.Services, Options());
+        var before = _distributor.Tables;
+        _distributor.Publish(compilation.RouteTables, compilation.Failed);
+        foreach (var (id, table) in _distributor.Tables.Where(t => !before.TryGetValue(t.Key, out var old) || old.Revision != t.Value.Revision))
+        {
+            output.WriteLine($"pushed {table.Revision} to {id}");
+        }
+    }
+
+    private async Task<MeshCertificateAuthority> LoadOrCreateAuthorityAsync(CancellationToken cancellationToken)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(stateFolder, "ca")).FullName;
+        var (certificate, key) = (Path.Combine(folder, "ca.crt"), Path.Combine(folder, "ca.key"));
+        if (File.Exists(certificate) && File.Exists(key))
+        {
+            return await MeshCertificateAuthority.ReadFromFilesAsync(certificate, key, cancellationToken: cancellationToken);
+        }
+
+        var authority = MeshCertificateAuthority.Create();
+        await authority.WriteToFilesAsync(certificate, key, cancellationToken);
+        await output.WriteLineAsync($"Created the mesh CA in {folder} (kept for later runs).");
+        return authority;
+    }
+
+    private static void WriteCertificate(MeshCertificateAuthority authority, string folder, string spiffeId)
+    {
+        Directory.CreateDirectory(folder);
+        using var issued = authority.IssueWorkload(spiffeId);
+        File.WriteAllText(Path.Combine(folder, "tls.key"), issued.ExportPrivateKeyPem());
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(Path.Combine(folder, "tls.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        File.WriteAllText(Path.Combine(folder, "ca.crt"), issued.TrustBundlePem);
+        File.WriteAllText(Path.Combine(folder, "tls.crt"), issued.CertificateChainPem);
+    }
+
+    private async Task<Uri> StartControllerAsync(MeshCertificateAuthority authority, string folder)
+    {
+        WriteCertificate(authority, folder, PushProtocol.ControllerSpiffeId(authority.TrustDomain));
+        _controllerCertificates = new MeshCertificateStore(MeshCertificateOptions.InFolder(folder), NullLogger<MeshCertificateStore>.Instance);
+        _controllerCertificates.Start();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
+        builder.Logging.ClearProviders();
+        var store = _controllerCertificates;
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http1AndHttp2;
+            listen.UseHttps(https => MeshTls.ConfigureServer(https, store));
+        }));
+        _controller = builder.Build();
+        _controller.MapRouteTablePush(_distributor, context => context.GetCallerSpiffeId());
+        await _controller.StartAsync();
+        return new Uri(_controller.Urls.Single());
+    }
+
+    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient();
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        foreach (var (id, (_, sidecar)) in _services)
+        {
+            while (true)
+            {
+                using var response = await client.GetAsync(new Uri(sidecar.Admin, "/readyz"), cancellationToken);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    break;
+                }
+
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"the sidecar of {id} is not ready: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                }
+
+                await Task.Delay(50, cancellationToken);
+            }
+        }
+    }
+
+    private async Task WriteEndpointsAsync(Uri controller)
+    {
+        if (endpointsFile is null)
+        {
+            return;
+        }
+
+        var services = new JsonObject();
+        foreach (var (id, (app, sidecar)) in _services.OrderBy(s => s.Key))
+        {
+            services[id.ToString()] = new JsonObject
+            {
+                ["app"] = Origin(app.Address),
+                ["outbound"] = Origin(sidecar.Outbound),
+                ["inbound"] = Origin(sidecar.Inbound),
+                ["admin"] = Origin(sidecar.Admin),
+            };
+        }
+
+        var document = new JsonObject { ["services"] = services, ["controller"] = Origin(controller), ["gateway"] = null };
+        var temporary = endpointsFile + ".tmp";
+        await File.WriteAllTextAsync(temporary, document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        File.Move(temporary, endpointsFile, overwrite: true);
+    }
+
+    private async Task PrintAsync(MeshInput input)
+    {
+        await output.WriteLineAsync($"Lattice.Mesh local mesh: {_services.Count} services, {input.Compilation.Graph.Agreements.Count} agreements. Ctrl-C stops everything.");
+        await output.WriteLineAsync();
+        foreach (var (id, (app, sidecar)) in _services.OrderBy(s => s.Key))
+        {
+            await output.WriteLineAsync($"  {id,-20} app {Origin(app.Address),-24} sidecar: outbound {Origin(sidecar.Outbound)}, inbound {Origin(sidecar.Inbound)}, admin {Origin(sidecar.Admin)}");
+        }
+
+        await output.WriteLineAsync();
+        var graph = input.Compilation.Graph;
+        if (graph.Agreements.Count > 0)
+        {
+            var allowed = graph.Agreements[0];
+            await output.WriteLineAsync($"Allowed ({allowed.Caller.Name} -> {allowed.Callee.Name}):");
+            await output.WriteLineAsync($"  curl -s {Origin(_services[allowed.Caller].App.Address)}/call/{allowed.Callee.Name}/");
+        }
+
+        if (graph.Agreements.FirstOrDefault(a => a.Retries is not null) is { } retried)
+        {
+            await output.WriteLineAsync($"A retry ({retried.Callee.Name} fails twice, {retried.Caller.Name}'s sidecar tries again; see x-lattice-attempts):");
+            await output.WriteLineAsync($"  curl -s -X POST '{Origin(_services[retried.Callee].App.Address)}/fail?count=2' && curl -s {Origin(_services[retried.Caller].App.Address)}/call/{retried.Callee.Name}/");
+        }
+
+        var denied = graph.Services.SelectMany(a => graph.Services.Select(b => (a, b))).FirstOrDefault(p => p.a != p.b && !graph.Explain(p.a, p.b).Allowed);
+        if (denied != default)
+        {
+            await output.WriteLineAsync($"Denied, with the reason ({denied.a.Name} -> {denied.b.Name}: {graph.Explain(denied.a, denied.b).Reason}):");
+            await output.WriteLineAsync($"  curl -s {Origin(_services[denied.a].App.Address)}/call/{denied.b.Name}/");
+        }
+
+        if (graph.Agreements.FirstOrDefault(a => a.RateLimit is not null) is { RateLimit: { } limit } limited)
+        {
+            await output.WriteLineAsync($"A rate limit ({limited.Callee.Name} allows {limited.Caller.Name} {limit.RequestsPerInterval} per {limit.IntervalSeconds}s; the next answer is 429):");
+            await output.WriteLineAsync($"  for i in $(seq {limit.RequestsPerInterval + 1}); do curl -s -o /dev/null -w '%{{http_code}}\\n' {Origin(_services[limited.Caller].App.Address)}/call/{limited.Callee.Name}/; done | sort | uniq -c");
+        }
+
+        await output.WriteLineAsync();
+        await output.WriteLineAsync($"Edit the manifests in {path} and the new tables are pushed to the running sidecars.");
+        if (endpointsFile is not null)
+        {
+            await output.WriteLineAsync($"Addresses for scripts: {endpointsFile}");
+        }
+    }
+
+    private static string Origin(Uri uri) => uri.GetLeftPart(UriPartial.Authority);
+}
