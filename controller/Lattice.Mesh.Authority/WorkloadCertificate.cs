@@ -53,6 +53,40 @@ public sealed class WorkloadCertificate : IDisposable
     /// <summary>The private key as PKCS#8 PEM. A secret: write it only where the workload alone can read it; never log it.</summary>
     public string ExportPrivateKeyPem() => _privateKeyPem;
 
+    /// <summary>The file names a workload reads: the same as a Kubernetes TLS Secret's keys, plus the bundle.</summary>
+    public const string CertificateFile = "tls.crt";
+
+    /// <inheritdoc cref="CertificateFile"/>
+    public const string KeyFile = "tls.key";
+
+    /// <inheritdoc cref="CertificateFile"/>
+    public const string TrustBundleFile = "ca.crt";
+
+    /// <summary>
+    /// Writes <c>tls.key</c> (owner-only), <c>ca.crt</c> and <c>tls.crt</c> into <paramref name="folder"/>, each
+    /// replaced whole (write, then rename) and the certificate last: a watcher never reads a half-written file, and
+    /// never pairs the new certificate with the old key for longer than one reload.
+    /// </summary>
+    public void WriteFiles(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        Replace(Path.Combine(folder, KeyFile), _privateKeyPem, secret: true);
+        Replace(Path.Combine(folder, TrustBundleFile), TrustBundlePem, secret: false);
+        Replace(Path.Combine(folder, CertificateFile), CertificateChainPem, secret: false);
+    }
+
+    private static void Replace(string path, string content, bool secret)
+    {
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, content);
+        if (secret && !OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
     public void Dispose() => Certificate.Dispose();
 
     /// <summary>Names the certificate, never its key.</summary>

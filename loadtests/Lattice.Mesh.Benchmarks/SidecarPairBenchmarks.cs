@@ -110,9 +110,7 @@ public class SidecarPairBenchmarks
     {
         var folder = Directory.CreateDirectory(Path.Combine(_folder.FullName, name)).FullName;
         using var issued = authority.IssueWorkload(SpiffeId.For(SpiffeId.DefaultTrustDomain, "media", name));
-        await File.WriteAllTextAsync(Path.Combine(folder, "tls.crt"), issued.CertificateChainPem);
-        await File.WriteAllTextAsync(Path.Combine(folder, "tls.key"), issued.ExportPrivateKeyPem());
-        await File.WriteAllTextAsync(Path.Combine(folder, "ca.crt"), issued.TrustBundlePem);
+        issued.WriteFiles(folder);
         return await ProxyServer.StartAsync(
             new ProxyOptions
             {

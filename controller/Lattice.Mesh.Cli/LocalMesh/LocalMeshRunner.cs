@@ -167,15 +167,8 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
 
     private static void WriteCertificate(MeshCertificateAuthority authority, string folder, string spiffeId)
     {
-        Directory.CreateDirectory(folder);
         using var issued = authority.IssueWorkload(spiffeId);
-        File.WriteAllText(Path.Combine(folder, "tls.key"), issued.ExportPrivateKeyPem());
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(Path.Combine(folder, "tls.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-        File.WriteAllText(Path.Combine(folder, "ca.crt"), issued.TrustBundlePem);
-        File.WriteAllText(Path.Combine(folder, "tls.crt"), issued.CertificateChainPem);
+        issued.WriteFiles(folder);
     }
 
     private async Task<Uri> StartControllerAsync(MeshCertificateAuthority authority, string folder)

@@ -23,12 +23,8 @@ internal sealed class Pki
     {
         Directory.CreateDirectory(folder);
         using var issued = _authority.IssueWorkload(spiffeId, validity);
-        var files = (Path.Combine(folder, "tls.crt"), Path.Combine(folder, "tls.key"), Path.Combine(folder, "ca.crt"));
-        // Key first, then the certificate, each replaced atomically: the store never pairs a new certificate
-        // with an old key for longer than one poll, and never reads a half-written file.
-        WriteAtomically(files.Item2, issued.ExportPrivateKeyPem());
-        WriteAtomically(files.Item3, issued.TrustBundlePem);
-        WriteAtomically(files.Item1, issued.CertificateChainPem);
+        var files = (Path.Combine(folder, WorkloadCertificate.CertificateFile), Path.Combine(folder, WorkloadCertificate.KeyFile), Path.Combine(folder, WorkloadCertificate.TrustBundleFile));
+        issued.WriteFiles(folder);
         return files;
     }
 
@@ -68,11 +64,5 @@ internal sealed class Pki
             return chain.Build(server) && SpiffeCertificates.TryGetSpiffeId(server, out var id) && id == expectedServer;
         };
         return new HttpClient(handler);
-    }
-
-    private static void WriteAtomically(string path, string content)
-    {
-        File.WriteAllText(path + ".tmp", content);
-        File.Move(path + ".tmp", path, overwrite: true);
     }
 }
