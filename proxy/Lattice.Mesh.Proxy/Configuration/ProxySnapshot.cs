@@ -33,4 +33,7 @@ internal sealed class ProxySnapshot
     public string Revision => Table.Revision;
 
     public string ServiceName => Table.Service.Name;
+
+    /// <summary>This service's key, <c>namespace/name</c>, built once per table for labels and messages.</summary>
+    public required string ServiceKey { get; init; }
 }

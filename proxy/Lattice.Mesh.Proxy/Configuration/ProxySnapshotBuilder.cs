@@ -39,6 +39,7 @@ internal sealed class ProxySnapshotBuilder(PeerClientFactory clients, ProxyOptio
         return new ProxySnapshot
         {
             Table = table,
+            ServiceKey = table.Service.ToString(),
             Peers = peers.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
             Denied = denied.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase),
             Callers = table.Inbound.ToFrozenDictionary(c => c.SpiffeId, StringComparer.Ordinal),

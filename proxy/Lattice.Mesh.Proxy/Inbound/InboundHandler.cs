@@ -27,7 +27,7 @@ internal sealed class InboundHandler(RouteTableSource routes, IHttpForwarder for
             return;
         }
 
-        var self = snapshot.Table.Service.ToString();
+        var self = snapshot.ServiceKey;
         if (callerId is null || !snapshot.Callers.TryGetValue(callerId, out var allowed))
         {
             var caller = CallerName(callerId);
@@ -62,7 +62,6 @@ internal sealed class InboundHandler(RouteTableSource routes, IHttpForwarder for
             return;
         }
 
-        MeshTransformer.SetCaller(context, callerId);
         var error = await forwarder.SendAsync(context, snapshot.AppAddresses[port.Port], appClient, AppRequest, MeshTransformer.Inbound);
         recorder.Record(context, "inbound", allowed.Service, self, error == ForwarderError.None ? Decisions.Allowed : Decisions.UpstreamError, started);
     }

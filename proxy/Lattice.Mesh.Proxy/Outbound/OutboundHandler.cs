@@ -22,7 +22,7 @@ internal sealed class OutboundHandler(RouteTableSource routes, IHttpForwarder fo
             return;
         }
 
-        var source = snapshot.Table.Service.ToString();
+        var source = snapshot.ServiceKey;
         var host = context.Request.Host.Value ?? string.Empty;
         if (HttpMethods.IsConnect(context.Request.Method))
         {

@@ -1,3 +1,4 @@
+using Lattice.Mesh.Proxy.Security;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Lattice.Mesh.Proxy.Pipeline;
@@ -13,14 +14,9 @@ internal sealed class MeshTransformer : HttpTransformer
 
     public static readonly MeshTransformer Inbound = new(addCaller: true);
 
-    private static readonly object CallerKey = new();
-
     private readonly bool _addCaller;
 
     private MeshTransformer(bool addCaller) => _addCaller = addCaller;
-
-    /// <summary>Records the authenticated caller for <see cref="Inbound"/> to pass on.</summary>
-    public static void SetCaller(HttpContext context, string spiffeId) => context.Items[CallerKey] = spiffeId;
 
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
@@ -31,7 +27,8 @@ internal sealed class MeshTransformer : HttpTransformer
         }
 
         proxyRequest.Headers.Host = httpContext.Request.Host.Value;
-        if (_addCaller && httpContext.Items.TryGetValue(CallerKey, out var caller) && caller is string spiffeId)
+        // The identity mutual TLS proved for this connection (cached per connection by the TLS validation).
+        if (_addCaller && httpContext.GetCallerSpiffeId() is { } spiffeId)
         {
             proxyRequest.Headers.TryAddWithoutValidation(IdentityHeaders.Caller, spiffeId);
         }
