@@ -181,7 +181,7 @@ public static class RouteTableValidator
 
                 if (retries.RetryOn.IsDefaultOrEmpty)
                 {
-                    error($"{field}.retries.retryOn", "is empty, so nothing would be retried", "list at least one of 5xx, gateway-error, connect-failure, reset, retriable-4xx");
+                    error($"{field}.retries.retryOn", "is empty, so nothing would be retried", $"list at least one of {RetryConditionNames.All}");
                 }
                 else
                 {
@@ -195,7 +195,7 @@ public static class RouteTableValidator
                         if (!Enum.IsDefined(retries.RetryOn[j]))
                         {
                             // JSON numbers read as enum values; one this build does not know is refused, never guessed at.
-                            error($"{field}.retries.retryOn[{j}]", $"{(int)retries.RetryOn[j]} is not a retry condition", "list conditions by name: 5xx, gateway-error, connect-failure, reset, retriable-4xx");
+                            error($"{field}.retries.retryOn[{j}]", $"{(int)retries.RetryOn[j]} is not a retry condition", $"list conditions by name: {RetryConditionNames.All}");
                         }
                     }
                 }

@@ -62,15 +62,7 @@ internal static class PolicyText
             : text;
     }
 
-    public static string Condition(RetryCondition condition) => condition switch
-    {
-        RetryCondition.ServerError => "5xx",
-        RetryCondition.GatewayError => "gateway-error",
-        RetryCondition.ConnectFailure => "connect-failure",
-        RetryCondition.Reset => "reset",
-        RetryCondition.Retriable4xx => "retriable-4xx",
-        _ => condition.ToString(),
-    };
+    public static string Condition(RetryCondition condition) => RetryConditionNames.Name(condition);
 
     /// <summary>A service's label from the viewpoint of a whole graph: bare names when it has one namespace.</summary>
     public static Func<ServiceId, string> Labeller(IReadOnlyList<ServiceId> services)

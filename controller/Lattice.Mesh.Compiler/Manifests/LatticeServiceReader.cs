@@ -19,16 +19,6 @@ internal static partial class LatticeServiceReader
     private static readonly FrozenDictionary<string, Direction> Directions =
         new Dictionary<string, Direction> { ["outbound"] = Direction.Outbound, ["inbound"] = Direction.Inbound, ["both"] = Direction.Both }.ToFrozenDictionary();
 
-    private static readonly FrozenDictionary<string, RetryCondition> RetryConditions =
-        new Dictionary<string, RetryCondition>
-        {
-            ["5xx"] = RetryCondition.ServerError,
-            ["gateway-error"] = RetryCondition.GatewayError,
-            ["connect-failure"] = RetryCondition.ConnectFailure,
-            ["reset"] = RetryCondition.Reset,
-            ["retriable-4xx"] = RetryCondition.Retriable4xx,
-        }.ToFrozenDictionary();
-
     private static readonly FrozenDictionary<string, string> AccessModes =
         new[] { "ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod" }.ToFrozenDictionary(m => m, m => m);
 
@@ -538,7 +528,7 @@ internal static partial class LatticeServiceReader
         var retryOn = new List<RetryCondition>();
         foreach (var (node, path) in retries.Items("retryOn"))
         {
-            if (retries.AsEnum(node, path, RetryConditions) is { } condition && !retryOn.Contains(condition))
+            if (retries.AsEnum(node, path, RetryConditionNames.ByName) is { } condition && !retryOn.Contains(condition))
             {
                 retryOn.Add(condition);
             }
