@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Collections.Immutable;
 using Lattice.Mesh.Compiler.Model;
 
@@ -9,7 +8,7 @@ namespace Lattice.Mesh.Compiler.Compilation;
 /// <c>nzbget</c> (same namespace only), <c>nzbget.media</c>, <c>nzbget.media.svc</c>,
 /// <c>nzbget.media.svc.cluster.local</c>, each with and without each port. Cached: many callers share them.
 /// </summary>
-internal sealed class HostNames(CompilerOptions options, FrozenDictionary<ServiceId, LatticeService> services)
+internal sealed class HostNames(CompilerOptions options, IReadOnlyDictionary<ServiceId, ImmutableArray<int>> ports)
 {
     private readonly Dictionary<(ServiceId Service, bool SameNamespace), ImmutableArray<string>> _cache = [];
 
@@ -21,9 +20,8 @@ internal sealed class HostNames(CompilerOptions options, FrozenDictionary<Servic
             return cached;
         }
 
-        var ports = services.TryGetValue(service, out var spec)
-            ? spec.Spec.Ports.Values.Select(p => p.Port).Distinct().Order().ToArray()
-            : [];
+        // A declared service that does not exist has no ports: its bare names still match, so it can be refused by name.
+        var servicePorts = ports.GetValueOrDefault(service, []);
         var names = new List<string>(4);
         if (sameNamespace)
         {
@@ -34,11 +32,11 @@ internal sealed class HostNames(CompilerOptions options, FrozenDictionary<Servic
         names.Add($"{service.Name}.{service.Namespace}.svc");
         names.Add($"{service.Name}.{service.Namespace}.svc.{options.ClusterDomain}");
 
-        var hosts = ImmutableArray.CreateBuilder<string>(names.Count * (1 + ports.Length));
+        var hosts = ImmutableArray.CreateBuilder<string>(names.Count * (1 + servicePorts.Length));
         foreach (var name in names)
         {
             hosts.Add(name);
-            foreach (var port in ports)
+            foreach (var port in servicePorts)
             {
                 hosts.Add($"{name}:{port}");
             }

@@ -337,8 +337,8 @@ public static class MeshCompiler
         var inboundByCallee = graph.Agreements.ToLookup(a => a.Callee);
         var outboundByCaller = graph.Agreements.ToLookup(a => a.Caller);
         var deniedByCaller = graph.Pending.Where(p => p.DeclaredBy == p.Caller).ToLookup(p => p.Caller);
-        var hosts = new HostNames(options, byId);
         var ports = byId.ToDictionary(p => p.Key, p => ImmutableArray.CreateRange(p.Value.Spec.Ports.Values.Select(v => v.Port).Distinct().Order()));
+        var hosts = new HostNames(options, ports);
 
         var tables = new Dictionary<ServiceId, RouteTable.RouteTable>();
         foreach (var (id, service) in byId)
