@@ -14,7 +14,7 @@ public sealed class AccessLogTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var pki = Pki.Create(_folder.FullName);
+        var pki = Pki.Create();
         _default = await Sidecar.StartAsync(Path.Combine(_folder.FullName, "a"), "spiffe://lattice.local/ns/media/sa/sonarr", pki, logs: _quiet);
         _logging = await Sidecar.StartAsync(Path.Combine(_folder.FullName, "b"), "spiffe://lattice.local/ns/media/sa/sonarr", pki, configure: o => o with { AccessLog = true }, logs: _verbose);
     }

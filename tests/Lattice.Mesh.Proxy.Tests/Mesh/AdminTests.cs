@@ -9,7 +9,7 @@ public sealed class AdminTests : IAsyncLifetime
     private Sidecar _sidecar = null!;
 
     public async ValueTask InitializeAsync() =>
-        _sidecar = await Sidecar.StartAsync(Path.Combine(_folder.FullName, "sonarr"), "spiffe://lattice.local/ns/media/sa/sonarr", Pki.Create(_folder.FullName));
+        _sidecar = await Sidecar.StartAsync(Path.Combine(_folder.FullName, "sonarr"), "spiffe://lattice.local/ns/media/sa/sonarr", Pki.Create());
 
     public async ValueTask DisposeAsync()
     {
@@ -34,7 +34,7 @@ public sealed class AdminTests : IAsyncLifetime
     [Fact]
     public async Task Readiness_IsLost_WhenTheCertificateExpiresWithoutARenewal()
     {
-        await using var sidecar = await Sidecar.StartAsync(Path.Combine(_folder.FullName, "short"), "spiffe://lattice.local/ns/media/sa/sonarr", Pki.Create(_folder.FullName), certificateValidity: TimeSpan.FromSeconds(3));
+        await using var sidecar = await Sidecar.StartAsync(Path.Combine(_folder.FullName, "short"), "spiffe://lattice.local/ns/media/sa/sonarr", Pki.Create(), certificateValidity: TimeSpan.FromSeconds(3));
         await sidecar.ApplyAsync(SonarrTable());
         using (var ready = await sidecar.Admin.GetAsync("/readyz", Ct))
         {

@@ -13,7 +13,7 @@ public sealed partial class ExecutableTests : IDisposable
     [Fact]
     public async Task Starts_FromItsFlags_ServesHealth_AndLogsWhereItListens()
     {
-        var files = Pki.Create(_folder.FullName).WriteWorkloadFiles(_folder.FullName, "spiffe://lattice.local/ns/media/sa/sonarr");
+        var files = Pki.Create().WriteWorkloadFiles(_folder.FullName, "spiffe://lattice.local/ns/media/sa/sonarr");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lattice-proxy.dll"));
         foreach (var argument in new[]

@@ -19,7 +19,7 @@ public sealed class PushTests : IAsyncLifetime
     private int _controllerPort;
     private MediaMesh _mesh = null!;
 
-    public PushTests() => _pki = Pki.Create(_folder.FullName);
+    public PushTests() => _pki = Pki.Create();
 
     public async ValueTask InitializeAsync()
     {

@@ -41,7 +41,7 @@ internal sealed class MediaMesh : IAsyncDisposable
     public static async Task<MediaMesh> StartAsync(Func<ProxyOptions, ProxyOptions>? configure = null, string? manifests = null, bool writeTables = true, Pki? pki = null)
     {
         var folder = Directory.CreateTempSubdirectory("lattice-mesh-");
-        pki ??= Pki.Create(folder.FullName);
+        pki ??= Pki.Create();
         var set = ManifestLoader.Load(manifests ?? Repository.MediaServer);
         if (set.HasErrors)
         {

@@ -11,11 +11,7 @@ internal sealed class Pki
 
     private Pki(MeshCertificateAuthority authority) => _authority = authority;
 
-    public static Pki Create(string folder)
-    {
-        Directory.CreateDirectory(folder);
-        return new Pki(MeshCertificateAuthority.Create());
-    }
+    public static Pki Create() => new(MeshCertificateAuthority.Create());
 
     public X509Certificate2 Root => _authority.GetRootCertificate();
 
