@@ -21,8 +21,6 @@ public sealed class LocalMeshProcess : IAsyncDisposable
 
     public JsonElement Endpoints { get; }
 
-    public int ProcessId => _process.Id;
-
     public HttpClient Client { get; } = new();
 
     public static async Task<LocalMeshProcess> StartAsync()

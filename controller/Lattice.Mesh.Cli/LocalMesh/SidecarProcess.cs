@@ -22,8 +22,6 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
 
     public Uri Admin { get; }
 
-    public int ProcessId => _process.Id;
-
     public static async Task<SidecarProcess> StartAsync(IEnumerable<string> arguments, TextWriter log, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

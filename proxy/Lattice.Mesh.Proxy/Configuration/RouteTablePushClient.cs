@@ -30,9 +30,6 @@ internal sealed class RouteTablePushClient : IAsyncDisposable
         _logger = logger;
     }
 
-    /// <summary>True while a stream to the controller is open.</summary>
-    public bool Connected { get; private set; }
-
     public void Start() => _loop ??= Task.Run(() => RunAsync(_stopping.Token));
 
     public async ValueTask DisposeAsync()
@@ -66,10 +63,6 @@ internal sealed class RouteTablePushClient : IAsyncDisposable
             {
                 ProxyLog.ControllerUnreachable(_logger, _options.ControllerUri!.ToString(), exception.Message, _routes.Current?.Revision ?? "none");
             }
-            finally
-            {
-                Connected = false;
-            }
 
             // Full jitter: a fleet of sidecars does not reconnect in step after a controller restart.
             var wait = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * backoff.TotalMilliseconds);
@@ -98,7 +91,6 @@ internal sealed class RouteTablePushClient : IAsyncDisposable
         using var client = new HttpClient(handler) { BaseAddress = _options.ControllerUri, Timeout = Timeout.InfiniteTimeSpan, DefaultRequestVersion = HttpVersion.Version20 };
         using var response = await client.GetAsync(PushProtocol.WatchPath, HttpCompletionOption.ResponseHeadersRead, stopping);
         response.EnsureSuccessStatusCode();
-        Connected = true;
         await using var stream = await response.Content.ReadAsStreamAsync(stopping);
         using var reader = new StreamReader(stream);
         var delivered = false;

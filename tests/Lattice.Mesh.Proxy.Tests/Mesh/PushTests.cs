@@ -141,7 +141,7 @@ public sealed class PushTests : IAsyncLifetime
         var folder = old.Folder;
         await old.DisposeAsync();
 
-        var restarted = await Sidecar.Restart(folder, o => o with { ControllerUri = new Uri($"https://127.0.0.1:{_controllerPort}"), ControllerBackoffLimit = TimeSpan.FromMilliseconds(500) }, appPorts: new Dictionary<int, int> { [8989] = _mesh.Apps["sonarr"].Port });
+        var restarted = await Sidecar.RestartAsync(folder, o => o with { ControllerUri = new Uri($"https://127.0.0.1:{_controllerPort}"), ControllerBackoffLimit = TimeSpan.FromMilliseconds(500) }, appPorts: new Dictionary<int, int> { [8989] = _mesh.Apps["sonarr"].Port });
         _mesh.Sidecars["sonarr"] = restarted;
 
         await restarted.WaitForRevisionAsync(pushed);

@@ -33,7 +33,7 @@ internal sealed class Sidecar : IAsyncDisposable
     }
 
     /// <summary>Starts a sidecar again on the files a previous one left in <paramref name="folder"/> (certificates and the stored table).</summary>
-    public static Task<Sidecar> Restart(string folder, Func<ProxyOptions, ProxyOptions>? configure = null, IReadOnlyDictionary<int, int>? appPorts = null) =>
+    public static Task<Sidecar> RestartAsync(string folder, Func<ProxyOptions, ProxyOptions>? configure = null, IReadOnlyDictionary<int, int>? appPorts = null) =>
         StartInAsync(folder, appPorts, configure, logs: null);
 
     private static async Task<Sidecar> StartInAsync(string folder, IReadOnlyDictionary<int, int>? appPorts, Func<ProxyOptions, ProxyOptions>? configure, CapturedLogs? logs)
