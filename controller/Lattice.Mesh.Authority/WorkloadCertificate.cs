@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
+using Lattice.Mesh.RouteTable;
 
 namespace Lattice.Mesh.Authority;
 
@@ -70,21 +71,9 @@ public sealed class WorkloadCertificate : IDisposable
     public void WriteFiles(string folder)
     {
         Directory.CreateDirectory(folder);
-        Replace(Path.Combine(folder, KeyFile), _privateKeyPem, secret: true);
-        Replace(Path.Combine(folder, TrustBundleFile), TrustBundlePem, secret: false);
-        Replace(Path.Combine(folder, CertificateFile), CertificateChainPem, secret: false);
-    }
-
-    private static void Replace(string path, string content, bool secret)
-    {
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, content);
-        if (secret && !OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.Replace(Path.Combine(folder, KeyFile), _privateKeyPem, secret: true);
+        AtomicFile.Replace(Path.Combine(folder, TrustBundleFile), TrustBundlePem);
+        AtomicFile.Replace(Path.Combine(folder, CertificateFile), CertificateChainPem);
     }
 
     public void Dispose() => Certificate.Dispose();
