@@ -235,6 +235,70 @@ public sealed class MeshCertificateAuthority : IDisposable
     public WorkloadCertificate IssueWorkload(string spiffeId, TimeSpan? validity = null, IEnumerable<string>? dnsNames = null)
     {
         ArgumentNullException.ThrowIfNull(spiffeId);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var signed = Sign(PublicKey.CreateFromSubjectPublicKeyInfo(key.ExportSubjectPublicKeyInfo(), out _), spiffeId, validity, dnsNames, out _);
+        return new WorkloadCertificate(signed.CopyWithPrivateKey(key), spiffeId, CertificatePem, key.ExportPkcs8PrivateKeyPem());
+    }
+
+    /// <summary>
+    /// Signs a workload's own key: the public key of <paramref name="signingRequestPem"/> (a PKCS#10 request whose
+    /// signature proves the workload holds the private key) certified for <paramref name="spiffeId"/>, exactly as
+    /// <see cref="IssueWorkload"/> would. Only the key is taken from the request: its subject and extensions are
+    /// ignored, so the identity is the one the caller was authenticated as, whatever the request names.
+    /// </summary>
+    /// <exception cref="ArgumentException">The request or the id is unusable; the message names the problem and the fix.</exception>
+    /// <exception cref="InvalidOperationException">The clock is before the root's validity.</exception>
+    public IssuedCertificate SignRequest(string signingRequestPem, string spiffeId, TimeSpan? validity = null)
+    {
+        ArgumentNullException.ThrowIfNull(signingRequestPem);
+        ArgumentNullException.ThrowIfNull(spiffeId);
+        var publicKey = ReadSigningRequest(signingRequestPem);
+        using var signed = Sign(publicKey, spiffeId, validity, dnsNames: null, out var issuedAt);
+        var notBefore = new DateTimeOffset(signed.NotBefore.ToUniversalTime(), TimeSpan.Zero);
+        var notAfter = new DateTimeOffset(signed.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        return new IssuedCertificate(spiffeId, signed.ExportCertificatePem() + "\n", CertificatePem, notBefore, notAfter, issuedAt + ((notAfter - issuedAt) / 2));
+    }
+
+    /// <summary>The public key of a signing request whose signature checks, of a kind and size the mesh accepts.</summary>
+    private static PublicKey ReadSigningRequest(string pem)
+    {
+        const string Fix = "send one PEM 'CERTIFICATE REQUEST' (PKCS#10) for an ECDSA P-256 or P-384 key, or an RSA key of at least 2048 bits, signed with that key";
+        CertificateRequest request;
+        try
+        {
+            request = CertificateRequest.LoadSigningRequestPem(pem, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default);
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+            throw new ArgumentException($"The certificate signing request is not valid ({e.Message}); {Fix}.", nameof(pem), e);
+        }
+
+        var key = request.PublicKey;
+        var (kind, bits, acceptable) = key.Oid.Value switch
+        {
+            "1.2.840.10045.2.1" => KeyOf(key.GetECDsaPublicKey(), k => k.KeySize, size => size is 256 or 384, "ECDSA"),
+            "1.2.840.113549.1.1.1" => KeyOf(key.GetRSAPublicKey(), k => k.KeySize, size => size >= 2048, "RSA"),
+            _ => (key.Oid.FriendlyName ?? key.Oid.Value ?? "unknown", 0, false),
+        };
+        if (!acceptable)
+        {
+            throw new ArgumentException($"The certificate signing request's key is {kind} of {bits} bits, which the mesh does not accept; {Fix}.", nameof(pem));
+        }
+
+        return key;
+
+        static (string, int, bool) KeyOf<T>(T? algorithm, Func<T, int> size, Func<int, bool> accept, string kind)
+            where T : AsymmetricAlgorithm
+        {
+            using (algorithm)
+            {
+                return algorithm is null ? (kind, 0, false) : (kind, size(algorithm), accept(size(algorithm)));
+            }
+        }
+    }
+
+    private X509Certificate2 Sign(PublicKey publicKey, string spiffeId, TimeSpan? validity, IEnumerable<string>? dnsNames, out DateTimeOffset issuedAt)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (!SpiffeId.TryParse(spiffeId, out var trustDomain, out _, out var serviceAccount))
         {
@@ -278,10 +342,9 @@ public sealed class MeshCertificateAuthority : IDisposable
         var notBefore = now - ClockSkew < rootNotBefore ? rootNotBefore : now - ClockSkew;
         var notAfter = now + lifetime;
 
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var subject = new X500DistinguishedNameBuilder();
         subject.AddCommonName(serviceAccount);
-        var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest(subject.Build(), publicKey, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([ServerAuthentication, ClientAuthentication], critical: false));
@@ -289,16 +352,11 @@ public sealed class MeshCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_root, includeKeyIdentifier: true, includeIssuerAndSerial: false));
 
-        X509Certificate2 signed;
+        issuedAt = now;
         lock (_signing)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            signed = request.Create(_root, notBefore, notAfter, NewSerialNumber());
-        }
-
-        using (signed)
-        {
-            return new WorkloadCertificate(signed.CopyWithPrivateKey(key), spiffeId, CertificatePem, key.ExportPkcs8PrivateKeyPem());
+            return request.Create(_root, notBefore, notAfter, NewSerialNumber());
         }
     }
 
