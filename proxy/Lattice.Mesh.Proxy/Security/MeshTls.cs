@@ -24,15 +24,17 @@ public static class MeshTls
     /// <summary>
     /// Makes a Kestrel HTTPS listener a mesh listener: it serves the store's current certificate, requires a client
     /// certificate and accepts only a valid mesh peer (see <see cref="SpiffeHttpContextExtensions.GetCallerSpiffeId"/>
-    /// for who it was). Until the store is ready every handshake fails.
+    /// for who it was). Until the store is ready every handshake fails. With <paramref name="requireClientCertificate"/>
+    /// false (the controller, whose certificate endpoint serves sidecars that have none yet) a client may present no
+    /// certificate and is then nobody; one it does present must still be a valid mesh peer.
     /// </summary>
-    public static void ConfigureServer(HttpsConnectionAdapterOptions options, MeshCertificateStore store)
+    public static void ConfigureServer(HttpsConnectionAdapterOptions options, MeshCertificateStore store, bool requireClientCertificate = true)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
         options.ServerCertificate = null;
         options.ServerCertificateSelector = (_, _) => store.Current?.Certificate;
-        options.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
+        options.ClientCertificateMode = requireClientCertificate ? ClientCertificateMode.RequireCertificate : ClientCertificateMode.AllowCertificate;
         options.CheckCertificateRevocation = false;
         options.SslProtocols = Protocols;
         options.ClientCertificateValidation = (certificate, chain, errors) => AcceptCaller(store, certificate, chain, errors);

@@ -15,6 +15,9 @@ internal sealed class Pki
 
     public X509Certificate2 Root => _authority.GetRootCertificate();
 
+    /// <summary>The CA itself, for a test controller that issues certificates.</summary>
+    public MeshCertificateAuthority Authority => _authority;
+
     public (string Certificate, string Key, string TrustBundle) WriteWorkloadFiles(string folder, string spiffeId, TimeSpan? validity = null)
     {
         Directory.CreateDirectory(folder);
