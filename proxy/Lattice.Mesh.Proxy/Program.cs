@@ -17,7 +17,7 @@ if (missing.Count > 0)
         await Console.Error.WriteLineAsync($"lattice-proxy: --{key} is required (or LATTICE_PROXY_{key.ToUpperInvariant()}): it names a file.");
     }
 
-    await Console.Error.WriteLineAsync("Usage: lattice-proxy --RouteTable=routes.json --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--OutboundPort=15001] [--InboundPort=15006] [--AdminPort=15000] [--AccessLog=true] [--PeerHttpVersion=2|1.1] [--Controller=https://lattice-controller.lattice-system:15012]");
+    await Console.Error.WriteLineAsync("Usage: lattice-proxy --RouteTable=routes.json --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--OutboundPort=15001] [--InboundPort=15006] [--AdminPort=15000] [--AccessLog=true] [--PeerHttpVersion=2|1.1] [--Controller=https://lattice-controller.lattice-system:15012 [--BootstrapToken=token]]");
     return 2;
 }
 
@@ -30,6 +30,12 @@ Version? peerVersion = configuration["PeerHttpVersion"] switch
 if (peerVersion is null)
 {
     await Console.Error.WriteLineAsync($"lattice-proxy: --PeerHttpVersion={configuration["PeerHttpVersion"]} is not a protocol between sidecars; use 2 (the default) or 1.1.");
+    return 2;
+}
+
+if (configuration["BootstrapToken"] is { Length: > 0 } && configuration["Controller"] is not { Length: > 0 })
+{
+    await Console.Error.WriteLineAsync("lattice-proxy: --BootstrapToken is the credential for the controller's certificate endpoint; add --Controller=https://<controller> or drop --BootstrapToken and provide --Certificate and --Key files.");
     return 2;
 }
 
@@ -50,6 +56,7 @@ var options = defaults with
     RetryNonIdempotent = configuration.GetValue("RetryNonIdempotent", defaults.RetryNonIdempotent),
     PeerHttpVersion = peerVersion,
     ControllerUri = configuration["Controller"] is { Length: > 0 } controller ? new Uri(controller) : null,
+    BootstrapTokenPath = configuration["BootstrapToken"] is { Length: > 0 } token ? token : null,
     Instance = configuration["Instance"] ?? defaults.Instance,
     AppPortOverrides = configuration.GetSection("AppPortOverrides").GetChildren()
         .ToDictionary(p => int.Parse(p.Key, System.Globalization.CultureInfo.InvariantCulture), p => int.Parse(p.Value!, System.Globalization.CultureInfo.InvariantCulture)),

@@ -23,12 +23,14 @@ public sealed class ProxyServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ListenOptions[] _listeners;
     private readonly RouteTablePushClient? _push;
+    private readonly WorkloadCertificateClient? _issuer;
 
-    private ProxyServer(WebApplication app, ListenOptions[] listeners, RouteTablePushClient? push)
+    private ProxyServer(WebApplication app, ListenOptions[] listeners, RouteTablePushClient? push, WorkloadCertificateClient? issuer)
     {
         _app = app;
         _listeners = listeners;
         _push = push;
+        _issuer = issuer;
     }
 
     public Uri OutboundUri => Uri("http", _listeners[0]);
@@ -128,6 +130,13 @@ public sealed class ProxyServer : IAsyncDisposable
 
         var certificatesStore = app.Services.GetRequiredService<MeshCertificateStore>();
         certificatesStore.Start();
+        WorkloadCertificateClient? issuer = null;
+        if (options.BootstrapTokenPath is { Length: > 0 })
+        {
+            issuer = new WorkloadCertificateClient(options, certificatesStore, time, app.Services.GetRequiredService<ILogger<WorkloadCertificateClient>>());
+            issuer.Start();
+        }
+
         var routes = app.Services.GetRequiredService<RouteTableSource>();
         var limiters = app.Services.GetRequiredService<CallerRateLimiters>();
         routes.Applied += snapshot => limiters.Retain(snapshot.Table.Inbound.Select(c => c.SpiffeId));
@@ -140,7 +149,7 @@ public sealed class ProxyServer : IAsyncDisposable
         }
 
         await app.StartAsync(cancellationToken);
-        var server = new ProxyServer(app, listeners, push);
+        var server = new ProxyServer(app, listeners, push, issuer);
         var logger = app.Services.GetRequiredService<ILogger<ProxyServer>>();
         if (logger.IsEnabled(LogLevel.Information))
         {
@@ -157,6 +166,11 @@ public sealed class ProxyServer : IAsyncDisposable
         if (_push is not null)
         {
             await _push.DisposeAsync();
+        }
+
+        if (_issuer is not null)
+        {
+            await _issuer.DisposeAsync();
         }
 
         await _app.StopAsync();

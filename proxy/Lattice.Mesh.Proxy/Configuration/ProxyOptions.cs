@@ -38,6 +38,13 @@ public sealed record ProxyOptions
     public string Instance { get; init; } = Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName;
 
     /// <summary>The longest wait between reconnection attempts to the controller (backoff doubles up to it, with jitter).</summary>
+    /// <summary>
+    /// A file holding this sidecar's bootstrap credential. With it (and <see cref="ControllerUri"/>) the sidecar asks
+    /// the controller for its certificate at start and renews it at half-life, writing it to the certificate and key
+    /// files; without it, those files are provided from outside (a mounted Secret).
+    /// </summary>
+    public string? BootstrapTokenPath { get; init; }
+
     public TimeSpan ControllerBackoffLimit { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The route table file, watched for changes (and written by the push client).</summary>

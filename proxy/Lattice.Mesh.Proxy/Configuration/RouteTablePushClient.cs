@@ -11,15 +11,13 @@ namespace Lattice.Mesh.Proxy.Configuration;
 /// a sidecar restarted while the controller is away still enforces it, and its revision is reported back.
 /// With the controller unreachable the sidecar keeps its last table and reconnects with jittered backoff.
 /// </summary>
-internal sealed class RouteTablePushClient : IAsyncDisposable
+internal sealed class RouteTablePushClient : BackgroundLoop
 {
     private readonly ProxyOptions _options;
     private readonly RouteTableSource _routes;
     private readonly MeshCertificateStore _certificates;
     private readonly TimeProvider _time;
     private readonly ILogger<RouteTablePushClient> _logger;
-    private readonly CancellationTokenSource _stopping = new();
-    private Task? _loop;
 
     public RouteTablePushClient(ProxyOptions options, RouteTableSource routes, MeshCertificateStore certificates, TimeProvider time, ILogger<RouteTablePushClient> logger)
     {
@@ -30,26 +28,14 @@ internal sealed class RouteTablePushClient : IAsyncDisposable
         _logger = logger;
     }
 
-    public void Start() => _loop ??= Task.Run(() => RunAsync(_stopping.Token));
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync();
-        if (_loop is not null)
-        {
-            await _loop;
-        }
-
-        _stopping.Dispose();
-    }
-
-    private async Task RunAsync(CancellationToken stopping)
+    protected override async Task RunAsync(CancellationToken stopping)
     {
         var backoff = TimeSpan.FromMilliseconds(250);
         while (!stopping.IsCancellationRequested)
         {
             try
             {
+                await WaitForCertificateAsync(stopping);
                 if (await WatchOnceAsync(stopping))
                 {
                     backoff = TimeSpan.FromMilliseconds(250);
@@ -65,16 +51,28 @@ internal sealed class RouteTablePushClient : IAsyncDisposable
             }
 
             // Full jitter: a fleet of sidecars does not reconnect in step after a controller restart.
-            var wait = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * backoff.TotalMilliseconds);
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.ControllerBackoffLimit.Ticks));
-            try
-            {
-                await Task.Delay(wait, _time, stopping);
-            }
-            catch (OperationCanceledException)
+            if (!await JitteredDelayAsync(backoff, _time, stopping))
             {
                 return;
             }
+
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.ControllerBackoffLimit.Ticks));
+        }
+    }
+
+    /// <summary>The controller only talks to a sidecar with a certificate: until the store has one (from files, or being issued), wait for it.</summary>
+    private async Task WaitForCertificateAsync(CancellationToken stopping)
+    {
+        while (true)
+        {
+            var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var registration = _certificates.GetChangeToken().RegisterChangeCallback(_ => changed.TrySetResult(), null);
+            if (_certificates.Current is not null)
+            {
+                return;
+            }
+
+            await changed.Task.WaitAsync(stopping);
         }
     }
 
@@ -120,19 +118,11 @@ internal sealed class RouteTablePushClient : IAsyncDisposable
 
             if (read.Table.Revision != before)
             {
-                await PersistAsync(bytes, stopping);
+                AtomicFile.Replace(_options.RouteTablePath, bytes);
             }
 
             await ReportAsync(client, read.Table.Revision, stopping);
         }
-    }
-
-    /// <summary>Writes the table in force where the sidecar reads it at start: write, then rename, so it is never half-written.</summary>
-    private async Task PersistAsync(byte[] table, CancellationToken cancellationToken)
-    {
-        var temporary = _options.RouteTablePath + ".push";
-        await File.WriteAllBytesAsync(temporary, table, cancellationToken);
-        File.Move(temporary, _options.RouteTablePath, overwrite: true);
     }
 
     private async Task ReportAsync(HttpClient client, string revision, CancellationToken cancellationToken)

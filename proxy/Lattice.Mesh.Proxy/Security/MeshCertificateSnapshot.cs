@@ -21,6 +21,7 @@ public sealed class MeshCertificateSnapshot
         Intermediates = intermediates;
         _trustBundle = trustBundle;
         _time = time;
+        NotBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
         NotAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
         TrustDomain = RouteTable.SpiffeId.TryParse(spiffeId, out var trustDomain, out _, out _)
             ? trustDomain
@@ -35,6 +36,8 @@ public sealed class MeshCertificateSnapshot
 
     /// <summary>The trust domain of <see cref="SpiffeId"/>; peers must be in the same one.</summary>
     public string TrustDomain { get; }
+
+    public DateTimeOffset NotBefore { get; }
 
     public DateTimeOffset NotAfter { get; }
 

@@ -127,6 +127,69 @@ public sealed class MeshCertificateStore : IDisposable
         return failure.Length == 0;
     }
 
+    /// <summary>
+    /// Puts a newly issued set in force: checked whole in memory first (a bad set leaves files and snapshot alone), then
+    /// written to the three files (each replaced whole, the key owner-only; a file whose content is unchanged, such as a
+    /// mounted bundle, is not rewritten) and loaded, all under the reload lock so that the watcher never pairs the new
+    /// certificate with the old key. The files then let a restarted sidecar serve before it reaches the controller.
+    /// </summary>
+    public bool TryReplace(string certificateChainPem, string privateKeyPem, string trustBundlePem, out string failure)
+    {
+        ArgumentNullException.ThrowIfNull(certificateChainPem);
+        ArgumentNullException.ThrowIfNull(privateKeyPem);
+        ArgumentNullException.ThrowIfNull(trustBundlePem);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var chain = System.Text.Encoding.UTF8.GetBytes(certificateChainPem);
+        var key = System.Text.Encoding.UTF8.GetBytes(privateKeyPem);
+        var bundle = System.Text.Encoding.UTF8.GetBytes(trustBundlePem);
+        bool published;
+        try
+        {
+            lock (_reloading)
+            {
+                if (!MeshCertificateFiles.TryLoad(_options, chain, key, bundle, _time, out _, out failure))
+                {
+                    return false;
+                }
+
+                try
+                {
+                    WriteIfChanged(_options.TrustBundlePath, bundle, secret: false);
+                    WriteIfChanged(_options.KeyPath, key, secret: true);
+                    WriteIfChanged(_options.CertificatePath, chain, secret: false);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    failure = $"the issued certificate could not be written next to {_options.CertificatePath} ({e.Message}); the folder must be writable by the sidecar";
+                    return false;
+                }
+
+                published = Reload(out failure);
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+
+        if (published)
+        {
+            Notify();
+        }
+
+        return failure.Length == 0;
+
+        static void WriteIfChanged(string path, byte[] content, bool secret)
+        {
+            if (!secret && File.Exists(path) && File.ReadAllBytes(path).AsSpan().SequenceEqual(content))
+            {
+                return;
+            }
+
+            RouteTable.AtomicFile.Replace(path, content, secret);
+        }
+    }
+
     /// <summary>Checks a peer against the trust bundle in force; see <see cref="MeshCertificateSnapshot.ValidatePeer(X509Certificate2, string?, out string, out string)"/>.</summary>
     public bool ValidatePeer(X509Certificate2 peer, out string spiffeId, out string failure) =>
         ValidatePeer(peer, presentedChain: null, expectedSpiffeId: null, usage: null, out spiffeId, out failure);

@@ -23,4 +23,10 @@ internal static partial class SecurityLog
 
     [LoggerMessage(EventId = 4011, Level = LogLevel.Information, Message = "Mutual TLS refused a {Role} that presented no certificate (expected {Expected})")]
     public static partial void PeerWithoutCertificate(ILogger logger, string role, string expected);
+
+    [LoggerMessage(EventId = 4020, Level = LogLevel.Information, Message = "Workload certificate issued by the controller: {SpiffeId}, serial {SerialNumber}, expires {NotAfter:u}, renewing at {RenewAt:u}")]
+    public static partial void CertificateIssued(ILogger logger, string spiffeId, string serialNumber, DateTimeOffset notAfter, DateTimeOffset renewAt);
+
+    [LoggerMessage(EventId = 4021, Level = LogLevel.Warning, Message = "Certificate request to {Controller} failed ({Reason}); {Current} stays in force, retrying")]
+    public static partial void CertificateRequestFailed(ILogger logger, string controller, string reason, string current);
 }

@@ -25,15 +25,7 @@ public sealed class PushTests : IAsyncLifetime
     {
         _controller = await PushController.StartAsync(_pki, Path.Combine(_folder.FullName, "controller"), _distributor);
         _controllerPort = _controller.Uri.Port;
-        _mesh = await MediaMesh.StartAsync(
-            configure: o => o with { ControllerUri = _controller.Uri, ControllerBackoffLimit = TimeSpan.FromMilliseconds(500), Instance = "pod-1" },
-            writeTables: false,
-            pki: _pki);
-        _distributor.Publish(_mesh.Compilation.RouteTables);
-        foreach (var (name, sidecar) in _mesh.Sidecars)
-        {
-            await sidecar.WaitForRevisionAsync(_mesh.Compilation.RouteTables[new ServiceId("media", name)].Revision);
-        }
+        _mesh = await MediaMesh.StartPushedAsync(_controller, _distributor, _pki);
     }
 
     public async ValueTask DisposeAsync()

@@ -38,7 +38,8 @@ internal sealed class MediaMesh : IAsyncDisposable
     /// <param name="manifests">The folder to compile, examples/media-server by default.</param>
     /// <param name="writeTables">Write each sidecar's table file (false when a controller pushes them).</param>
     /// <param name="pki">The mesh CA to use (one is made when null).</param>
-    public static async Task<MediaMesh> StartAsync(Func<ProxyOptions, ProxyOptions>? configure = null, string? manifests = null, bool writeTables = true, Pki? pki = null)
+    /// <param name="tokens">When given, each sidecar gets a bootstrap token from these instead of certificate files, and asks the controller (named by <paramref name="configure"/>) for its certificate.</param>
+    public static async Task<MediaMesh> StartAsync(Func<ProxyOptions, ProxyOptions>? configure = null, string? manifests = null, bool writeTables = true, Pki? pki = null, Controller.Certificates.BootstrapTokens? tokens = null)
     {
         var folder = Directory.CreateTempSubdirectory("lattice-mesh-");
         pki ??= Pki.Create();
@@ -55,12 +56,10 @@ internal sealed class MediaMesh : IAsyncDisposable
             var app = await FakeApp.StartAsync(service.Id.Name);
             apps[service.Id.Name] = app;
             var appPorts = service.Spec.Ports.Values.ToDictionary(p => p.TargetPort, _ => app.Port);
-            sidecars[service.Id.Name] = await Sidecar.StartAsync(
-                Path.Combine(folder.FullName, service.Id.Name),
-                SpiffeId.For(SpiffeId.DefaultTrustDomain, service.Id.Namespace, service.Id.Name),
-                pki,
-                appPorts,
-                configure);
+            var sidecarFolder = Path.Combine(folder.FullName, service.Id.Name);
+            sidecars[service.Id.Name] = tokens is null
+                ? await Sidecar.StartAsync(sidecarFolder, SpiffeId.For(SpiffeId.DefaultTrustDomain, service.Id.Namespace, service.Id.Name), pki, appPorts, configure)
+                : await Sidecar.StartWithTokenAsync(sidecarFolder, pki.Authority.CertificatePem, tokens.Issue(service.Id), appPorts, configure);
         }
 
         var compilation = MeshCompiler.Compile(set.Services, new CompilerOptions
@@ -73,6 +72,27 @@ internal sealed class MediaMesh : IAsyncDisposable
         }
 
         return new MediaMesh(folder, pki, sidecars, apps, compilation);
+    }
+
+    /// <summary>
+    /// The media stack fed by a controller, as in a cluster: each sidecar (replica "pod-1") gets its table pushed by
+    /// <paramref name="controller"/> from <paramref name="distributor"/>, and, when <paramref name="tokens"/> are
+    /// given, its certificate issued too. Returns once every sidecar has its table in force.
+    /// </summary>
+    public static async Task<MediaMesh> StartPushedAsync(PushController controller, Controller.Push.RouteTableDistributor distributor, Pki pki, Controller.Certificates.BootstrapTokens? tokens = null)
+    {
+        var mesh = await StartAsync(
+            configure: o => o with { ControllerUri = controller.Uri, ControllerBackoffLimit = TimeSpan.FromMilliseconds(500), Instance = "pod-1" },
+            writeTables: false,
+            pki: pki,
+            tokens: tokens);
+        distributor.Publish(mesh.Compilation.RouteTables);
+        foreach (var (name, sidecar) in mesh.Sidecars)
+        {
+            await sidecar.WaitForRevisionAsync(mesh.Compilation.RouteTables[new ServiceId("media", name)].Revision);
+        }
+
+        return mesh;
     }
 
     /// <summary>A request from <paramref name="caller"/>'s app, through its sidecar, to <paramref name="url"/> (e.g. http://nzbget:6789/api).</summary>

@@ -32,6 +32,18 @@ internal sealed class Sidecar : IAsyncDisposable
         return await StartInAsync(folder, appPorts, configure, logs);
     }
 
+    /// <summary>
+    /// Starts a sidecar that has only the trust bundle and a bootstrap token: it asks the controller (which
+    /// <paramref name="configure"/> must name) for its certificate, as in the local mesh and in Kubernetes.
+    /// </summary>
+    public static async Task<Sidecar> StartWithTokenAsync(string folder, string trustBundlePem, string token, IReadOnlyDictionary<int, int>? appPorts = null, Func<ProxyOptions, ProxyOptions>? configure = null)
+    {
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "ca.crt"), trustBundlePem, Ct);
+        await File.WriteAllTextAsync(Path.Combine(folder, "token"), token, Ct);
+        return await StartInAsync(folder, appPorts, o => (configure?.Invoke(o) ?? o) with { BootstrapTokenPath = Path.Combine(folder, "token") }, logs: null);
+    }
+
     /// <summary>Starts a sidecar again on the files a previous one left in <paramref name="folder"/> (certificates and the stored table).</summary>
     public static Task<Sidecar> RestartAsync(string folder, Func<ProxyOptions, ProxyOptions>? configure = null, IReadOnlyDictionary<int, int>? appPorts = null) =>
         StartInAsync(folder, appPorts, configure, logs: null);
