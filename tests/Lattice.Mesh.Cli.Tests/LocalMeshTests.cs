@@ -1,3 +1,8 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Lattice.Mesh.Proxy.Security;
+
 namespace Lattice.Mesh.Cli.Tests;
 
 /// <summary>The README's main command: the seed enforced by real sidecar processes, no cluster.</summary>
@@ -38,6 +43,49 @@ public sealed class LocalMeshTests(LocalMeshTests.Mesh mesh) : IClassFixture<Loc
 
         Assert.Equal(200, status);
         Assert.Equal("3", result.GetProperty("headers").GetProperty("x-lattice-attempts").GetString());
+    }
+
+    [Theory]
+    [InlineData("jellyfin")]
+    [InlineData("nzbget")]
+    [InlineData("sonarr")]
+    public async Task EachSidecar_ServesTheIdentityTheControllerIssuedIt_FromAnOwnerOnlyToken(string service)
+    {
+        var inbound = new Uri(mesh.Up.Endpoints.GetProperty("services").GetProperty($"media/{service}").GetProperty("inbound").GetString()!);
+        using var root = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(mesh.Up.Folder, "state", "ca", "ca.crt"));
+        X509Certificate2? served = null;
+        var trusted = false;
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(inbound.Host, inbound.Port, TestContext.Current.CancellationToken);
+        await using var tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false, (_, certificate, _, _) =>
+        {
+            served = X509CertificateLoader.LoadCertificate(certificate!.GetRawCertData());
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(root);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            trusted = chain.Build(served); // issued by the mesh CA that up keeps in its state folder
+            return trusted;
+        });
+        try
+        {
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = service }, TestContext.Current.CancellationToken);
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException)
+        {
+            // The sidecar refuses a caller without a mesh certificate, after it has shown its own.
+        }
+
+        Assert.NotNull(served);
+        Assert.True(trusted, "the sidecar's certificate does not chain to the mesh CA in up's state folder");
+        Assert.True(SpiffeCertificates.TryGetSpiffeId(served, out var id));
+        Assert.Equal($"spiffe://lattice.local/ns/media/sa/{service}", id);
+        Assert.Equal(root.Subject, served.Issuer);
+        var token = Directory.EnumerateFiles(Path.Combine(mesh.Up.Folder, "state", "run"), "bootstrap-token", SearchOption.AllDirectories).Single(f => f.Contains($"media.{service}", StringComparison.Ordinal));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(token));
+        }
     }
 
     /// <summary>One local mesh for the class.</summary>

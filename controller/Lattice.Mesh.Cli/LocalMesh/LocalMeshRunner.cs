@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Lattice.Mesh.Authority;
 using Lattice.Mesh.Compiler.Compilation;
 using Lattice.Mesh.Compiler.Model;
+using Lattice.Mesh.Controller.Certificates;
 using Lattice.Mesh.Controller.Push;
 using Lattice.Mesh.Proxy.Configuration;
 using Lattice.Mesh.Proxy.Security;
@@ -24,8 +25,10 @@ namespace Lattice.Mesh.Cli.LocalMesh;
 internal sealed class LocalMeshRunner(string path, string stateFolder, string? endpointsFile, TextWriter output, TextWriter error) : IAsyncDisposable
 {
     private readonly RouteTableDistributor _distributor = new();
+    private readonly BootstrapTokens _tokens = new();
     private readonly ConcurrentDictionary<string, int> _ports = new(StringComparer.Ordinal);
     private readonly Dictionary<ServiceId, (StandInApp App, SidecarProcess Sidecar)> _services = [];
+    private MeshCertificateAuthority? _authority;
     private WebApplication? _controller;
     private MeshCertificateStore? _controllerCertificates;
     private FileWatch? _watch;
@@ -44,7 +47,7 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
         }
 
         var run = Directory.CreateDirectory(Path.Combine(stateFolder, "run", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        using var authority = await LoadOrCreateAuthorityAsync(stopping);
+        var authority = _authority = await LoadOrCreateAuthorityAsync(stopping);
         var controllerUri = await StartControllerAsync(authority, Path.Combine(run.FullName, "controller"));
 
         foreach (var id in input.Compilation.Graph.Services)
@@ -52,12 +55,15 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
             var service = input.Compilation.Graph[id];
             _ports[id.Name] = service.Spec.Ports.Values.Select(p => p.Port).DefaultIfEmpty(80).First();
             var app = await StandInApp.StartAsync(id.Name, _ports);
-            var folder = Path.Combine(run.FullName, $"{id.Namespace}.{id.Name}");
-            WriteCertificate(authority, folder, SpiffeId.For(authority.TrustDomain, id.Namespace, id.Name));
+            // The sidecar gets the trust bundle and a bootstrap token, never a key: it makes its own and asks the controller to certify it.
+            var folder = Directory.CreateDirectory(Path.Combine(run.FullName, $"{id.Namespace}.{id.Name}")).FullName;
+            AtomicFile.Replace(Path.Combine(folder, WorkloadCertificate.TrustBundleFile), authority.CertificatePem);
+            AtomicFile.Replace(Path.Combine(folder, "bootstrap-token"), _tokens.Issue(id), secret: true);
             var arguments = new List<string>
             {
-                $"--RouteTable={Path.Combine(folder, "routes.json")}", $"--Certificate={Path.Combine(folder, "tls.crt")}", $"--Key={Path.Combine(folder, "tls.key")}",
-                $"--TrustBundle={Path.Combine(folder, "ca.crt")}", "--OutboundPort=0", "--InboundPort=0", "--AdminPort=0", "--InboundBindAddress=127.0.0.1",
+                $"--RouteTable={Path.Combine(folder, "routes.json")}", $"--Certificate={Path.Combine(folder, WorkloadCertificate.CertificateFile)}",
+                $"--Key={Path.Combine(folder, WorkloadCertificate.KeyFile)}", $"--TrustBundle={Path.Combine(folder, WorkloadCertificate.TrustBundleFile)}",
+                $"--BootstrapToken={Path.Combine(folder, "bootstrap-token")}", "--OutboundPort=0", "--InboundPort=0", "--AdminPort=0", "--InboundBindAddress=127.0.0.1",
                 $"--Controller={controllerUri}", $"--Instance=local-{id.Name}", $"--ParentProcessId={Environment.ProcessId}",
             };
             arguments.AddRange(service.Spec.Ports.Values.Select(p => p.TargetPort).Distinct().Select(p => $"--AppPortOverrides:{p}={app.Address.Port}"));
@@ -100,6 +106,7 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
         }
 
         _controllerCertificates?.Dispose();
+        _authority?.Dispose();
     }
 
     private CompilerOptions Options() => new()
@@ -165,15 +172,10 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
         return authority;
     }
 
-    private static void WriteCertificate(MeshCertificateAuthority authority, string folder, string spiffeId)
-    {
-        using var issued = authority.IssueWorkload(spiffeId);
-        issued.WriteFiles(folder);
-    }
-
     private async Task<Uri> StartControllerAsync(MeshCertificateAuthority authority, string folder)
     {
-        WriteCertificate(authority, folder, PushProtocol.ControllerSpiffeId(authority.TrustDomain));
+        var renewAt = IssueControllerCertificate(authority, folder);
+
         _controllerCertificates = new MeshCertificateStore(MeshCertificateOptions.InFolder(folder), NullLogger<MeshCertificateStore>.Instance);
         _controllerCertificates.Start();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
@@ -182,12 +184,44 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
-            listen.UseHttps(https => MeshTls.ConfigureServer(https, store));
+            listen.UseHttps(https => MeshTls.ConfigureServer(https, store, requireClientCertificate: false));
         }));
         _controller = builder.Build();
         _controller.MapRouteTablePush(_distributor, context => context.GetCallerSpiffeId());
+        _controller.MapCertificateIssuance(authority, _tokens);
         await _controller.StartAsync();
+        _ = RenewControllerCertificateAsync(authority, folder, renewAt, _controller.Lifetime.ApplicationStopping);
         return new Uri(_controller.Urls.Single());
+    }
+
+    private static DateTimeOffset IssueControllerCertificate(MeshCertificateAuthority authority, string folder)
+    {
+        using var own = authority.IssueWorkload(PushProtocol.ControllerSpiffeId(authority.TrustDomain));
+        own.WriteFiles(folder);
+        return own.RenewAt;
+    }
+
+    /// <summary>The controller's own certificate renews at half-life like a sidecar's; its store picks up the new files.</summary>
+    private async Task RenewControllerCertificateAsync(MeshCertificateAuthority authority, string folder, DateTimeOffset renewAt, CancellationToken stopping)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(Max(renewAt - DateTimeOffset.UtcNow, TimeSpan.Zero), stopping);
+                renewAt = IssueControllerCertificate(authority, folder);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The mesh is stopping.
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            await error.WriteLineAsync($"Renewing the controller's certificate failed ({exception.Message}); sidecars cannot reach it once it expires. Restart lattice-mesh up.");
+        }
+
+        static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
     }
 
     private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
