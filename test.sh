@@ -11,6 +11,14 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 2
 fi
 
+# The Kubernetes tests run against a real kube-apiserver, etcd and kube-controller-manager. The first run on
+# a machine builds them from Debian's sources (about seven minutes on 2 cores) and caches them; later runs
+# take well under a second here.
+if ! tests/k8s/setup.sh; then
+  echo "test.sh: tests/k8s/setup.sh failed; the Kubernetes tests need its binaries (see its output above)." >&2
+  exit 2
+fi
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
