@@ -1,5 +1,6 @@
 using System.Text;
 using Lattice.Mesh.Authority;
+using Lattice.Mesh.Compiler.Model;
 using Lattice.Mesh.RouteTable;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -38,7 +39,20 @@ public static partial class CertificateEndpoints
             return;
         }
 
-        if (await authenticator.AuthenticateAsync(authorization["Bearer ".Length..].Trim(), context.RequestAborted) is not { } service)
+        ServiceId? authenticated;
+        try
+        {
+            authenticated = await authenticator.AuthenticateAsync(authorization["Bearer ".Length..].Trim(), context.RequestAborted);
+        }
+        catch (AuthenticationUnavailableException e)
+        {
+            Log.Refused(logger, context.Connection.RemoteIpAddress?.ToString() ?? "?", e.Message);
+            context.Response.Headers.RetryAfter = "5";
+            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"the credential cannot be checked now ({e.Message}); retry shortly");
+            return;
+        }
+
+        if (authenticated is not { } service)
         {
             Log.Refused(logger, context.Connection.RemoteIpAddress?.ToString() ?? "?", "the bootstrap credential was not accepted");
             context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";

@@ -10,5 +10,24 @@ namespace Lattice.Mesh.Controller.Certificates;
 public interface IWorkloadAuthenticator
 {
     /// <summary>The service <paramref name="credential"/> proves, or null when it proves nothing (unknown, expired, revoked).</summary>
+    /// <exception cref="AuthenticationUnavailableException">It cannot be decided now; the caller should retry.</exception>
     ValueTask<ServiceId?> AuthenticateAsync(string credential, CancellationToken cancellationToken);
+}
+
+/// <summary>The authenticator could not decide now (its backend is unreachable); the sidecar should retry, not give up.</summary>
+public sealed class AuthenticationUnavailableException : Exception
+{
+    public AuthenticationUnavailableException()
+    {
+    }
+
+    public AuthenticationUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    public AuthenticationUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }

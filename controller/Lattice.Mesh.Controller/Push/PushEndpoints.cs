@@ -14,14 +14,22 @@ namespace Lattice.Mesh.Controller.Push;
 /// </summary>
 public static class PushEndpoints
 {
-    public static IEndpointRouteBuilder MapRouteTablePush(this IEndpointRouteBuilder endpoints, RouteTableDistributor distributor, Func<HttpContext, string?> identify)
+    /// <param name="endpoints">Where to map them.</param>
+    /// <param name="distributor">The tables to serve.</param>
+    /// <param name="identify">The SPIFFE id the connection's mutual TLS proved, or null.</param>
+    /// <param name="serving">
+    /// Whether this replica streams tables now. With several controller replicas only the leader does, so that it
+    /// sees every sidecar's report; the others answer 503 with Retry-After and the sidecar reconnects (through the
+    /// Service) until it reaches the leader. Null: always.
+    /// </param>
+    public static IEndpointRouteBuilder MapRouteTablePush(this IEndpointRouteBuilder endpoints, RouteTableDistributor distributor, Func<HttpContext, string?> identify, Func<bool>? serving = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
 
         // Watches end when the controller starts stopping: a graceful shutdown must not wait on open streams,
         // and the sidecars reconnect (to this controller's successor) on their own.
         var stopping = endpoints.ServiceProvider.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
-        endpoints.MapGet(PushProtocol.WatchPath, context => WatchAsync(context, distributor, identify, stopping));
+        endpoints.MapGet(PushProtocol.WatchPath, context => serving?.Invoke() == false ? NotServing(context) : WatchAsync(context, distributor, identify, stopping));
         endpoints.MapPost(PushProtocol.AppliedPath, context =>
         {
             if (Identify(context, identify) is not { } service)
@@ -87,6 +95,13 @@ public static class PushEndpoints
 
     private static ServiceId? Identify(HttpContext context, Func<HttpContext, string?> identify) =>
         SpiffeId.TryParse(identify(context), out _, out var ns, out var name) ? new ServiceId(ns, name) : null;
+
+    private static Task NotServing(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = "1";
+        return context.Response.WriteAsync("this controller replica is not the leader; reconnect (through the Service) to reach the leader\n", context.RequestAborted);
+    }
 
     private static Task Refuse(HttpContext context)
     {

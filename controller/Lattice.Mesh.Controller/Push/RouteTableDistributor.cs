@@ -13,6 +13,7 @@ public sealed class RouteTableDistributor
 {
     private readonly ConcurrentDictionary<(ServiceId Service, string Instance), string> _applied = new();
     private Published _state = new(FrozenDictionary<ServiceId, RouteTable.RouteTable>.Empty, NewSignal());
+    private TaskCompletionSource _reported = NewSignal();
 
     /// <summary>The tables in force, by service.</summary>
     public IReadOnlyDictionary<ServiceId, RouteTable.RouteTable> Tables => Volatile.Read(ref _state).Tables;
@@ -46,7 +47,17 @@ public sealed class RouteTableDistributor
     }
 
     /// <summary>Records that <paramref name="instance"/> of <paramref name="service"/> has <paramref name="revision"/> in force.</summary>
-    public void ReportApplied(ServiceId service, string instance, string revision) => _applied[(service, instance)] = revision;
+    public void ReportApplied(ServiceId service, string instance, string revision)
+    {
+        if (!_applied.TryGetValue((service, instance), out var before) || before != revision)
+        {
+            _applied[(service, instance)] = revision;
+            Interlocked.Exchange(ref _reported, NewSignal()).TrySetResult();
+        }
+    }
+
+    /// <summary>Completes at the next report that changes what a sidecar has in force (for status updates).</summary>
+    public Task Reported => Volatile.Read(ref _reported).Task;
 
     /// <summary>The revision each sidecar of <paramref name="service"/> last reported, by instance.</summary>
     public IReadOnlyDictionary<string, string> AppliedBy(ServiceId service) =>
