@@ -1,0 +1,369 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Lattice.Mesh.Compiler.Compilation;
+using Lattice.Mesh.Compiler.Diagnostics;
+using Lattice.Mesh.Compiler.Manifests;
+using Lattice.Mesh.Compiler.Model;
+using Lattice.Mesh.Controller.Push;
+using Lattice.Mesh.Kubernetes.Rendering;
+using Microsoft.Extensions.Logging;
+
+namespace Lattice.Mesh.Kubernetes.Reconciling;
+
+/// <summary>
+/// The control loop. After the first full list, every change (coalesced: a burst of events within
+/// <see cref="ReconcilerOptions.Coalesce"/> is one recompute) reads every LatticeService with the same reader as
+/// the command line, compiles the mesh, and publishes the route tables (every replica does this, so any replica can
+/// serve). The leader also applies each service's rendered workload with server-side apply (only when it changed),
+/// deletes claims nobody declares or mounts any more, and writes each object's status (only when it changed). One
+/// bad LatticeService gets a Failed condition and keeps its last good route table; the others go on.
+/// </summary>
+public sealed partial class MeshReconciler
+{
+    private readonly IKubernetes _client;
+    private readonly LatticeServiceWatch _watch;
+    private readonly RouteTableDistributor _distributor;
+    private readonly ReconcilerOptions _options;
+    private readonly ILogger _logger;
+    private readonly Dictionary<ServiceId, string> _applied = [];
+    private TaskCompletionSource _nudged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _leader;
+    private int _writes;
+
+    public MeshReconciler(IKubernetes client, LatticeServiceWatch watch, RouteTableDistributor distributor, ReconcilerOptions options, ILogger<MeshReconciler> logger)
+    {
+        _client = client;
+        _watch = watch;
+        _distributor = distributor;
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>How many recomputes ran; a burst of changes should add one.</summary>
+    public int Passes { get; private set; }
+
+    /// <summary>How many writes (applies, deletes, status patches) this replica made: none unless it leads.</summary>
+    public int Writes => Volatile.Read(ref _writes);
+
+    /// <summary>Only the leader writes to the API server. Becoming leader re-applies everything once.</summary>
+    public bool IsLeader
+    {
+        get => _leader;
+        set
+        {
+            _leader = value;
+            Nudge();
+        }
+    }
+
+    /// <summary>Recompute soon, even if nothing was watched to change.</summary>
+    public void Nudge() => Interlocked.Exchange(ref _nudged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        await _watch.Synced.WaitAsync(stopping);
+        var wasLeader = false;
+        while (!stopping.IsCancellationRequested)
+        {
+            var (objects, changed) = _watch.Snapshot();
+            var reported = _distributor.Reported;
+            var nudged = Volatile.Read(ref _nudged).Task;
+            var leader = _leader;
+            if (leader && !wasLeader)
+            {
+                _applied.Clear(); // a new leader re-applies everything once: what the old one did is not known here
+            }
+
+            wasLeader = leader;
+            var retry = false;
+            try
+            {
+                retry = !await ReconcileAsync(objects, leader, stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Whatever went wrong (the API server restarting, an answer we did not expect), the loop must go on:
+                // the next pass starts from the watched state again.
+                Log.PassFailed(_logger, e.Message);
+                retry = true;
+            }
+
+            var wake = new List<Task> { changed, reported, nudged };
+            if (retry)
+            {
+                wake.Add(Task.Delay(_options.RetryAfter, stopping));
+            }
+
+            try
+            {
+                await Task.WhenAny(wake).WaitAsync(stopping);
+                await Task.Delay(_options.Coalesce, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One pass; false when something should be tried again (an apply or a status write failed).</summary>
+    internal async Task<bool> ReconcileAsync(IReadOnlyCollection<LatticeServiceObject> objects, bool leader, CancellationToken cancellationToken)
+    {
+        Passes++;
+        var services = new List<LatticeService>();
+        var diagnostics = new List<Diagnostic>();
+        foreach (var item in objects.OrderBy(o => o.Key, StringComparer.Ordinal))
+        {
+            ManifestReader.Read(KubernetesJson.Serialize(item), Describe(item), namespaceOverride: null, services, diagnostics);
+        }
+
+        var compilation = MeshCompiler.Compile(services, _options.Compiler);
+        var parsed = services.Select(s => s.Id).ToHashSet();
+        var ids = objects.Select(o => new ServiceId(o.Metadata.NamespaceProperty, o.Metadata.Name)).ToHashSet();
+        var invalid = ids.Where(id => !parsed.Contains(id) || compilation.Failed.Contains(id)).ToHashSet();
+        _distributor.Publish(compilation.RouteTables, keepPrevious: invalid);
+        if (!leader)
+        {
+            return true;
+        }
+
+        var ok = true;
+        var applyErrors = new Dictionary<ServiceId, string>();
+        foreach (var item in objects)
+        {
+            var id = new ServiceId(item.Metadata.NamespaceProperty, item.Metadata.Name);
+            if (invalid.Contains(id))
+            {
+                continue; // its workload stays as last applied: the last good configuration keeps serving
+            }
+
+            var service = services.First(s => s.Id == id);
+            var rendered = WorkloadRenderer.Render(service, RenderContext.For(compilation, id, item.Metadata.Uid, _options.Compiler));
+            var hash = Hash(rendered);
+            if (_applied.TryGetValue(id, out var last) && last == hash)
+            {
+                continue;
+            }
+
+            try
+            {
+                foreach (var resource in rendered.All())
+                {
+                    await ApplyAsync(resource, cancellationToken);
+                }
+
+                _applied[id] = hash;
+                Log.Applied(_logger, id);
+            }
+            catch (HttpOperationException e)
+            {
+                applyErrors[id] = $"applying the workload failed: {e.Response.StatusCode} {Message(e)}";
+                Log.ApplyFailed(_logger, id, applyErrors[id]);
+                ok = false;
+            }
+        }
+
+        foreach (var gone in _applied.Keys.Where(id => !ids.Contains(id)).ToList())
+        {
+            _applied.Remove(gone); // Kubernetes' garbage collector removes what it owned
+        }
+
+        var kept = await CollectClaimsAsync(services, cancellationToken);
+        foreach (var item in objects)
+        {
+            ok &= await WriteStatusAsync(item, diagnostics, compilation, invalid, applyErrors, kept, cancellationToken);
+        }
+
+        return ok;
+    }
+
+    private static string Describe(LatticeServiceObject item) => $"{LatticeService.Kind} {item.Key}";
+
+    private static string Hash(RenderedWorkload rendered)
+    {
+        var text = new StringBuilder();
+        foreach (var resource in rendered.All())
+        {
+            text.Append(KubernetesJson.Serialize(resource)).Append('\n');
+        }
+
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    private static string Message(HttpOperationException e)
+    {
+        try
+        {
+            return KubernetesJson.Deserialize<V1Status>(e.Response.Content)?.Message ?? e.Message;
+        }
+        catch (JsonException)
+        {
+            return e.Message;
+        }
+    }
+
+    private Task ApplyAsync(IKubernetesObject<V1ObjectMeta> resource, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _writes);
+        var patch = new V1Patch(resource, V1Patch.PatchType.ApplyPatch);
+        var (name, ns) = (resource.Metadata.Name, resource.Metadata.NamespaceProperty);
+        const string Manager = Labels.FieldManager;
+        return resource switch
+        {
+            V1ServiceAccount => _client.CoreV1.PatchNamespacedServiceAccountAsync(patch, name, ns, fieldManager: Manager, force: true, cancellationToken: cancellationToken),
+            V1Deployment => _client.AppsV1.PatchNamespacedDeploymentAsync(patch, name, ns, fieldManager: Manager, force: true, cancellationToken: cancellationToken),
+            V1Service => _client.CoreV1.PatchNamespacedServiceAsync(patch, name, ns, fieldManager: Manager, force: true, cancellationToken: cancellationToken),
+            V1PersistentVolumeClaim => _client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(patch, name, ns, fieldManager: Manager, force: true, cancellationToken: cancellationToken),
+            V1NetworkPolicy => _client.NetworkingV1.PatchNamespacedNetworkPolicyAsync(patch, name, ns, fieldManager: Manager, force: true, cancellationToken: cancellationToken),
+            _ => throw new InvalidOperationException($"the controller does not apply {resource.Kind}"),
+        };
+    }
+
+    /// <summary>
+    /// Claims the controller made whose owner no longer declares the volume: deleted, unless another service still
+    /// mounts them by reference, in which case they are kept and that service's status says why.
+    /// </summary>
+    private async Task<Dictionary<ServiceId, List<string>>> CollectClaimsAsync(List<LatticeService> services, CancellationToken cancellationToken)
+    {
+        var kept = new Dictionary<ServiceId, List<string>>();
+        var selector = $"{Labels.ManagedBy}={Labels.ManagedByValue}";
+        var claims = _options.WatchNamespace is { } only
+            ? await _client.CoreV1.ListNamespacedPersistentVolumeClaimAsync(only, labelSelector: selector, cancellationToken: cancellationToken)
+            : await _client.CoreV1.ListPersistentVolumeClaimForAllNamespacesAsync(labelSelector: selector, cancellationToken: cancellationToken);
+        foreach (var claim in claims.Items)
+        {
+            var ns = claim.Metadata.NamespaceProperty;
+            if (claim.Metadata.DeletionTimestamp is not null || claim.Metadata.Labels is not { } labels
+                || !labels.TryGetValue(Labels.VolumeOwner, out var owner) || !labels.TryGetValue(Labels.Volume, out var volume))
+            {
+                continue; // being deleted already (Kubernetes waits for pods that still use it), or not one of ours
+            }
+
+            var declared = services.Any(s => s.Id == new ServiceId(ns, owner) && s.Spec.Resources.TryGetValue(volume, out var r) && r is OwnedVolume);
+            if (declared)
+            {
+                continue;
+            }
+
+            var users = services.Where(s => s.Id.Namespace == ns && s.Spec.Resources.Values.OfType<VolumeReference>().Any(r => r.OwnerService == owner && r.OwnerVolume == volume)).ToList();
+            if (users.Count > 0)
+            {
+                foreach (var user in users)
+                {
+                    (kept.TryGetValue(user.Id, out var list) ? list : kept[user.Id] = []).Add(
+                        $"claim {claim.Metadata.Name} is kept: {owner} no longer declares volume {volume}, but {user.Id.Name} still mounts it; remove the ref from {user.Id.Name}, or declare the volume in {owner} again");
+                }
+
+                continue;
+            }
+
+            try
+            {
+                Interlocked.Increment(ref _writes);
+                await _client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(claim.Metadata.Name, ns, cancellationToken: cancellationToken);
+                Log.ClaimDeleted(_logger, ns, claim.Metadata.Name);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                // Already gone.
+            }
+        }
+
+        return kept;
+    }
+
+    private async Task<bool> WriteStatusAsync(LatticeServiceObject item, List<Diagnostic> diagnostics, MeshCompilation compilation, HashSet<ServiceId> invalid, Dictionary<ServiceId, string> applyErrors, Dictionary<ServiceId, List<string>> kept, CancellationToken cancellationToken)
+    {
+        var id = new ServiceId(item.Metadata.NamespaceProperty, item.Metadata.Name);
+        var resource = Describe(item);
+        var facts = new ServiceFacts(
+            id,
+            item.Metadata.Generation ?? 0,
+            [.. diagnostics.Concat(compilation.Diagnostics).Where(d => d.Resource == resource)],
+            Compiled: !invalid.Contains(id),
+            compilation.Graph,
+            _distributor.Tables.TryGetValue(id, out var table) ? table.Revision : null,
+            _distributor.CountCurrent(id),
+            _distributor.AppliedBy(id).Count,
+            applyErrors.GetValueOrDefault(id),
+            kept.TryGetValue(id, out var claims) ? claims : []);
+        var status = ServiceStatus.Build(facts, item.Status, _options.Time.GetUtcNow());
+        var previous = item.Status is { } old ? JsonNode.Parse(old.GetRawText()) : null;
+        if (JsonNode.DeepEquals(status, previous))
+        {
+            return true;
+        }
+
+        // A merge patch: members the new status no longer has are removed with null.
+        if (previous is JsonObject before)
+        {
+            foreach (var (name, _) in before.Where(p => !status.ContainsKey(p.Key)).ToList())
+            {
+                status[name] = null;
+            }
+        }
+
+        try
+        {
+            Interlocked.Increment(ref _writes);
+            await _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+                new V1Patch(new JsonObject { ["status"] = status }.ToJsonString(), V1Patch.PatchType.MergePatch),
+                LatticeServiceObject.Group, LatticeServiceObject.Version, id.Namespace, LatticeServiceObject.Plural, id.Name, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return true; // deleted meanwhile
+        }
+        catch (HttpOperationException e)
+        {
+            Log.StatusFailed(_logger, id, Message(e));
+            return false;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5301, Level = LogLevel.Information, Message = "Applied the workload of {Service}")]
+        public static partial void Applied(ILogger logger, ServiceId service);
+
+        [LoggerMessage(EventId = 5302, Level = LogLevel.Warning, Message = "Applying the workload of {Service} failed: {Reason}")]
+        public static partial void ApplyFailed(ILogger logger, ServiceId service, string reason);
+
+        [LoggerMessage(EventId = 5303, Level = LogLevel.Information, Message = "Deleted claim {Namespace}/{Claim}: no service declares or mounts it")]
+        public static partial void ClaimDeleted(ILogger logger, string @namespace, string claim);
+
+        [LoggerMessage(EventId = 5304, Level = LogLevel.Warning, Message = "Writing the status of {Service} failed: {Reason}")]
+        public static partial void StatusFailed(ILogger logger, ServiceId service, string reason);
+
+        [LoggerMessage(EventId = 5305, Level = LogLevel.Warning, Message = "A reconcile pass failed ({Reason}); retrying")]
+        public static partial void PassFailed(ILogger logger, string reason);
+    }
+}
+
+/// <summary>How the reconciler runs.</summary>
+public sealed record ReconcilerOptions
+{
+    /// <summary>After a change, wait this long for more before recomputing: a burst is one pass.</summary>
+    public TimeSpan Coalesce { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>After a failed apply or status write, try again this soon.</summary>
+    public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(5);
+
+    public CompilerOptions Compiler { get; init; } = CompilerOptions.Default;
+
+    /// <summary>Reconcile one namespace only (null: the whole cluster).</summary>
+    public string? WatchNamespace { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
