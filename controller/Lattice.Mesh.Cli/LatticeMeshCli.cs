@@ -143,25 +143,64 @@ internal static class LatticeMeshCli
         };
         up.SetAction(async (result, cancellationToken) =>
         {
-            // Ctrl-C, kill (SIGTERM) and a closed terminal (SIGHUP) all stop the mesh the same way: every process it started goes too.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            void Stop(System.Runtime.InteropServices.PosixSignalContext signal)
-            {
-                signal.Cancel = true;
-                stop.Cancel();
-            }
-
-            using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
-            using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
-            using var hangUp = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, Stop);
+            using var stop = new StopOnSignals(cancellationToken);
             await using var runner = new LocalMesh.LocalMeshRunner(result.GetValue(path)!, result.GetValue(state)!, result.GetValue(endpoints), output, error);
             return await runner.RunAsync(stop.Token);
         });
 
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "The kubeconfig file; by default the in-cluster service account, then $KUBECONFIG, then ~/.kube/config" };
+        var listen = new Option<string>("--listen") { Description = "Where sidecars reach the controller (route-table push and certificates), address:port", DefaultValueFactory = _ => "0.0.0.0:15012" };
+        var systemNamespace = new Option<string>("--namespace") { Description = "The namespace of the mesh CA Secret and the leader Lease", DefaultValueFactory = _ => "lattice-system" };
+        var controller = new Command("controller", "Run the controller in a cluster: watch LatticeServices, render their workloads, report status, issue certificates and push route tables to sidecars")
+        {
+            kubeconfig, listen, systemNamespace,
+        };
+        controller.SetAction(async (result, cancellationToken) =>
+        {
+            using var stop = new StopOnSignals(cancellationToken);
+            return await Controller.ControllerCommand.RunAsync(result.GetValue(kubeconfig), result.GetValue(listen)!, result.GetValue(systemNamespace)!, output, error, stop.Token);
+        });
+
         return new RootCommand("lattice-mesh: the Lattice.Mesh service mesh's command line. A call is allowed only when the caller declares the callee outbound AND the callee declares the caller inbound.")
         {
-            graph, validate, routes, up,
+            graph, validate, routes, up, controller,
         };
+    }
+
+    /// <summary>Ctrl-C, kill (SIGTERM) and a closed terminal (SIGHUP) all stop a long-running command the same way.</summary>
+    private sealed class StopOnSignals : IDisposable
+    {
+        private readonly CancellationTokenSource _stop;
+        private readonly System.Runtime.InteropServices.PosixSignalRegistration[] _registrations;
+
+        public StopOnSignals(CancellationToken cancellationToken)
+        {
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _registrations =
+            [
+                System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop),
+                System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop),
+                System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, Stop),
+            ];
+        }
+
+        public CancellationToken Token => _stop.Token;
+
+        public void Dispose()
+        {
+            foreach (var registration in _registrations)
+            {
+                registration.Dispose();
+            }
+
+            _stop.Dispose();
+        }
+
+        private void Stop(System.Runtime.InteropServices.PosixSignalContext signal)
+        {
+            signal.Cancel = true;
+            _stop.Cancel();
+        }
     }
 
     private static string DefaultStateFolder() =>

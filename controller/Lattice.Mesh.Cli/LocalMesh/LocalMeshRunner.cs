@@ -4,16 +4,11 @@ using System.Text.Json.Nodes;
 using Lattice.Mesh.Authority;
 using Lattice.Mesh.Compiler.Compilation;
 using Lattice.Mesh.Compiler.Model;
+using Lattice.Mesh.Cli.Controller;
 using Lattice.Mesh.Controller.Certificates;
 using Lattice.Mesh.Controller.Push;
 using Lattice.Mesh.Proxy.Configuration;
-using Lattice.Mesh.Proxy.Security;
 using Lattice.Mesh.RouteTable;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Lattice.Mesh.Cli.LocalMesh;
 
@@ -29,8 +24,7 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
     private readonly ConcurrentDictionary<string, int> _ports = new(StringComparer.Ordinal);
     private readonly Dictionary<ServiceId, (StandInApp App, SidecarProcess Sidecar)> _services = [];
     private MeshCertificateAuthority? _authority;
-    private WebApplication? _controller;
-    private MeshCertificateStore? _controllerCertificates;
+    private ControllerServer? _controller;
     private FileWatch? _watch;
 
     public async Task<int> RunAsync(CancellationToken stopping)
@@ -101,11 +95,9 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
 
         if (_controller is not null)
         {
-            await _controller.StopAsync();
             await _controller.DisposeAsync();
         }
 
-        _controllerCertificates?.Dispose();
         _authority?.Dispose();
     }
 
@@ -174,54 +166,8 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
 
     private async Task<Uri> StartControllerAsync(MeshCertificateAuthority authority, string folder)
     {
-        var renewAt = IssueControllerCertificate(authority, folder);
-
-        _controllerCertificates = new MeshCertificateStore(MeshCertificateOptions.InFolder(folder), NullLogger<MeshCertificateStore>.Instance);
-        _controllerCertificates.Start();
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
-        builder.Logging.ClearProviders();
-        var store = _controllerCertificates;
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
-        {
-            listen.Protocols = HttpProtocols.Http1AndHttp2;
-            listen.UseHttps(https => MeshTls.ConfigureServer(https, store, requireClientCertificate: false));
-        }));
-        _controller = builder.Build();
-        _controller.MapRouteTablePush(_distributor, context => context.GetCallerSpiffeId());
-        _controller.MapCertificateIssuance(authority, _tokens);
-        await _controller.StartAsync();
-        _ = RenewControllerCertificateAsync(authority, folder, renewAt, _controller.Lifetime.ApplicationStopping);
-        return new Uri(_controller.Urls.Single());
-    }
-
-    private static DateTimeOffset IssueControllerCertificate(MeshCertificateAuthority authority, string folder)
-    {
-        using var own = authority.IssueWorkload(PushProtocol.ControllerSpiffeId(authority.TrustDomain));
-        own.WriteFiles(folder);
-        return own.RenewAt;
-    }
-
-    /// <summary>The controller's own certificate renews at half-life like a sidecar's; its store picks up the new files.</summary>
-    private async Task RenewControllerCertificateAsync(MeshCertificateAuthority authority, string folder, DateTimeOffset renewAt, CancellationToken stopping)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(Max(renewAt - DateTimeOffset.UtcNow, TimeSpan.Zero), stopping);
-                renewAt = IssueControllerCertificate(authority, folder);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The mesh is stopping.
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            await error.WriteLineAsync($"Renewing the controller's certificate failed ({exception.Message}); sidecars cannot reach it once it expires. Restart lattice-mesh up.");
-        }
-
-        static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+        _controller = await ControllerServer.StartAsync(authority, _distributor, _tokens, folder, new IPEndPoint(IPAddress.Loopback, 0));
+        return _controller.Uri;
     }
 
     private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)

@@ -1,0 +1,59 @@
+using System.Net;
+using k8s;
+using Lattice.Mesh.Kubernetes;
+using Microsoft.Extensions.Logging;
+
+namespace Lattice.Mesh.Cli.Controller;
+
+/// <summary>
+/// <c>lattice-mesh controller</c>: the control plane in a cluster. Kubeconfig resolution as kubectl's: an explicit
+/// file, else the in-cluster service account, else $KUBECONFIG or ~/.kube/config.
+/// </summary>
+internal static class ControllerCommand
+{
+    public static async Task<int> RunAsync(string? kubeconfig, string listen, string ns, TextWriter output, TextWriter error, CancellationToken stopping)
+    {
+        if (!IPEndPoint.TryParse(listen, out var endpoint))
+        {
+            await error.WriteLineAsync($"lattice-mesh controller: --listen {listen} is not address:port. Fix: e.g. --listen 0.0.0.0:15012.");
+            return LatticeMeshCli.Usage;
+        }
+
+        KubernetesClientConfiguration configuration;
+        try
+        {
+            configuration = kubeconfig is not null ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
+                : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig()
+                : KubernetesClientConfiguration.BuildConfigFromConfigFile();
+        }
+        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException)
+        {
+            await error.WriteLineAsync($"lattice-mesh controller: no cluster to talk to ({e.Message}). Fix: run it in a pod, or pass --kubeconfig, or set KUBECONFIG.");
+            return LatticeMeshCli.Usage;
+        }
+
+        using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
+        using var client = new k8s.Kubernetes(configuration);
+        await using var plane = await KubernetesControlPlane.StartAsync(client, new ControlPlaneOptions { Namespace = ns }, loggers, stopping);
+        var folder = Directory.CreateTempSubdirectory("lattice-controller-").FullName;
+        try
+        {
+            await using var server = await ControllerServer.StartAsync(plane.Authority, plane.Distributor, plane.Authenticator, folder, endpoint, () => plane.Leadership.IsLeader, loggers);
+            await output.WriteLineAsync($"lattice-mesh controller {plane.Leadership.Identity}: serving sidecars on {server.Uri}, watching LatticeServices through {configuration.Host}");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                await output.WriteLineAsync("Stopping the controller...");
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        return LatticeMeshCli.Valid;
+    }
+}
