@@ -1,0 +1,129 @@
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using Lattice.Mesh.Kubernetes.Reconciling;
+using Lattice.Mesh.Kubernetes.Tests.Support;
+using Microsoft.Extensions.Logging;
+
+namespace Lattice.Mesh.Kubernetes.Tests.Reconciling;
+
+/// <summary>
+/// One test's mesh on the shared API server: its own namespace (the media stack goes there), and control planes
+/// scoped to it, each with its CA Secret and leader Lease in a system namespace of the test's own.
+/// </summary>
+internal sealed class MeshInCluster : IAsyncDisposable
+{
+    private readonly List<KubernetesControlPlane> _planes = [];
+
+    private MeshInCluster(KubernetesCluster cluster, string ns, string systemNamespace)
+    {
+        Cluster = cluster;
+        Namespace = ns;
+        SystemNamespace = systemNamespace;
+    }
+
+    public KubernetesCluster Cluster { get; }
+
+    public string Namespace { get; }
+
+    public string SystemNamespace { get; }
+
+    public IKubernetes Client => Cluster.Client;
+
+    public static async Task<MeshInCluster> CreateAsync(KubernetesCluster cluster, string prefix)
+    {
+        await cluster.InstallCrdAsync(TestContext.Current.CancellationToken);
+        var ns = await cluster.CreateNamespaceAsync(prefix, cancellationToken: TestContext.Current.CancellationToken);
+        var system = await cluster.CreateNamespaceAsync(prefix + "-system", cancellationToken: TestContext.Current.CancellationToken);
+        return new MeshInCluster(cluster, ns, system);
+    }
+
+    /// <summary>A controller replica watching this mesh's namespace, with short leases so that failover is quick.</summary>
+    public async Task<KubernetesControlPlane> StartControllerAsync(string identity = "controller-a")
+    {
+        var plane = await KubernetesControlPlane.StartAsync(Client, new ControlPlaneOptions
+        {
+            Namespace = SystemNamespace,
+            Identity = identity,
+            Reconciler = new ReconcilerOptions { WatchNamespace = Namespace, Coalesce = TimeSpan.FromMilliseconds(50), RetryAfter = TimeSpan.FromMilliseconds(500) },
+            Election = new LeaderElectionTimings { LeaseDuration = TimeSpan.FromSeconds(3), RenewDeadline = TimeSpan.FromSeconds(2), RetryPeriod = TimeSpan.FromMilliseconds(500) },
+        }, Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Warning)), TestContext.Current.CancellationToken);
+        _planes.Add(plane);
+        return plane;
+    }
+
+    public async Task StopControllerAsync(KubernetesControlPlane plane)
+    {
+        _planes.Remove(plane);
+        await plane.DisposeAsync();
+    }
+
+    /// <summary>Applies examples/media-server's three LatticeServices, as written, into this namespace.</summary>
+    public async Task ApplyMediaStackAsync(params string[] only)
+    {
+        foreach (var file in Directory.EnumerateFiles(Repository.MediaServer, "*.yaml").Where(f => !Path.GetFileName(f).StartsWith("kustomization", StringComparison.Ordinal) && !Path.GetFileName(f).StartsWith("namespace", StringComparison.Ordinal)))
+        {
+            if (only.Length == 0 || only.Contains(Path.GetFileNameWithoutExtension(file)))
+            {
+                await ApplyAsync(await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
+            }
+        }
+    }
+
+    /// <summary>Applies one manifest into this namespace with kubectl (its namespace: media, if any, becomes this one).</summary>
+    public async Task ApplyAsync(string manifest)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"lattice-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, manifest.Replace("namespace: media", $"namespace: {Namespace}", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+        try
+        {
+            var (code, stdout, stderr) = await Cluster.KubectlAsync("apply", "-n", Namespace, "-f", file);
+            Assert.True(code == 0, $"kubectl apply failed: {stdout}{stderr}");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    public async Task DeleteServiceAsync(string name) =>
+        await Client.CustomObjects.DeleteNamespacedCustomObjectAsync(LatticeServiceObject.Group, LatticeServiceObject.Version, Namespace, LatticeServiceObject.Plural, name, cancellationToken: TestContext.Current.CancellationToken);
+
+    /// <summary>The status the controller wrote on <paramref name="name"/> (an empty object before it wrote one).</summary>
+    public async Task<JsonElement> StatusAsync(string name)
+    {
+        var item = await Client.CustomObjects.GetNamespacedCustomObjectAsync<LatticeServiceObject>(LatticeServiceObject.Group, LatticeServiceObject.Version, Namespace, LatticeServiceObject.Plural, name, TestContext.Current.CancellationToken);
+        return item.Status ?? JsonDocument.Parse("{}").RootElement;
+    }
+
+    /// <summary>The condition <paramref name="type"/> of <paramref name="name"/>'s status as (status, reason, message), or null.</summary>
+    public async Task<(string Status, string Reason, string Message)?> ConditionAsync(string name, string type)
+    {
+        var status = await StatusAsync(name);
+        if (!status.TryGetProperty("conditions", out var conditions))
+        {
+            return null;
+        }
+
+        foreach (var condition in conditions.EnumerateArray())
+        {
+            if (condition.GetProperty("type").GetString() == type)
+            {
+                return (condition.GetProperty("status").GetString()!, condition.GetProperty("reason").GetString()!, condition.GetProperty("message").GetString()!);
+            }
+        }
+
+        return null;
+    }
+
+    public async Task<V1Deployment?> DeploymentAsync(string name) =>
+        (await Client.AppsV1.ListNamespacedDeploymentAsync(Namespace, fieldSelector: $"metadata.name={name}", cancellationToken: TestContext.Current.CancellationToken)).Items.SingleOrDefault();
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var plane in _planes)
+        {
+            await plane.DisposeAsync();
+        }
+    }
+}
