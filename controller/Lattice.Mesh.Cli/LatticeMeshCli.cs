@@ -151,14 +151,16 @@ internal static class LatticeMeshCli
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "The kubeconfig file; by default the in-cluster service account, then $KUBECONFIG, then ~/.kube/config" };
         var listen = new Option<string>("--listen") { Description = "Where sidecars reach the controller (route-table push and certificates), address:port", DefaultValueFactory = _ => "0.0.0.0:15012" };
         var systemNamespace = new Option<string>("--namespace") { Description = "The namespace of the mesh CA Secret and the leader Lease", DefaultValueFactory = _ => "lattice-system" };
+        var watchNamespace = new Option<string?>("--watch-namespace") { Description = "Reconcile the LatticeServices of this namespace only (default: every namespace)" };
         var controller = new Command("controller", "Run the controller in a cluster: watch LatticeServices, render their workloads, report status, issue certificates and push route tables to sidecars")
         {
-            kubeconfig, listen, systemNamespace,
+            kubeconfig, listen, systemNamespace, watchNamespace,
         };
         controller.SetAction(async (result, cancellationToken) =>
         {
             using var stop = new StopOnSignals(cancellationToken);
-            return await Controller.ControllerCommand.RunAsync(result.GetValue(kubeconfig), result.GetValue(listen)!, result.GetValue(systemNamespace)!, output, error, stop.Token);
+            return await Controller.ControllerCommand.RunAsync(
+                new Controller.ControllerCommand.Settings(result.GetValue(kubeconfig), result.GetValue(listen)!, result.GetValue(systemNamespace)!, result.GetValue(watchNamespace)), output, error, stop.Token);
         });
 
         return new RootCommand("lattice-mesh: the Lattice.Mesh service mesh's command line. A call is allowed only when the caller declares the callee outbound AND the callee declares the caller inbound.")

@@ -11,8 +11,15 @@ namespace Lattice.Mesh.Cli.Controller;
 /// </summary>
 internal static class ControllerCommand
 {
-    public static async Task<int> RunAsync(string? kubeconfig, string listen, string ns, TextWriter output, TextWriter error, CancellationToken stopping)
+    /// <param name="Kubeconfig">An explicit kubeconfig file, or null.</param>
+    /// <param name="Listen">address:port for sidecars.</param>
+    /// <param name="SystemNamespace">Where the CA Secret and the Lease live.</param>
+    /// <param name="WatchNamespace">One namespace to reconcile, or null for all.</param>
+    public sealed record Settings(string? Kubeconfig, string Listen, string SystemNamespace, string? WatchNamespace);
+
+    public static async Task<int> RunAsync(Settings settings, TextWriter output, TextWriter error, CancellationToken stopping)
     {
+        var (kubeconfig, listen, ns) = (settings.Kubeconfig, settings.Listen, settings.SystemNamespace);
         if (!IPEndPoint.TryParse(listen, out var endpoint))
         {
             await error.WriteLineAsync($"lattice-mesh controller: --listen {listen} is not address:port. Fix: e.g. --listen 0.0.0.0:15012.");
@@ -34,7 +41,7 @@ internal static class ControllerCommand
 
         using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
         using var client = new k8s.Kubernetes(configuration);
-        await using var plane = await KubernetesControlPlane.StartAsync(client, new ControlPlaneOptions { Namespace = ns }, loggers, stopping);
+        await using var plane = await KubernetesControlPlane.StartAsync(client, new ControlPlaneOptions { Namespace = ns, Reconciler = new Kubernetes.Reconciling.ReconcilerOptions { WatchNamespace = settings.WatchNamespace } }, loggers, stopping);
         var folder = Directory.CreateTempSubdirectory("lattice-controller-").FullName;
         try
         {

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Text;
+using Lattice.Mesh.Kubernetes.Tests.Support;
+
+namespace Lattice.Mesh.Kubernetes.Tests.Reconciling;
+
+/// <summary><c>lattice-mesh controller</c> as a process against the real API server, as a Deployment would run it.</summary>
+public sealed class ControllerCommandTests(KubernetesCluster cluster) : IAsyncLifetime
+{
+    private MeshInCluster _mesh = null!;
+
+    public async ValueTask InitializeAsync() => _mesh = await MeshInCluster.CreateAsync(cluster, "command");
+
+    public async ValueTask DisposeAsync() => await _mesh.DisposeAsync();
+
+    [Fact]
+    public async Task TheController_RendersWhatIsApplied_AndStopsCleanlyOnSigterm()
+    {
+        using var controller = Start("controller", "--kubeconfig", cluster.KubeconfigPath, "--listen", "127.0.0.1:0", "--namespace", _mesh.SystemNamespace, "--watch-namespace", _mesh.Namespace);
+        var output = new StringBuilder();
+        controller.OutputDataReceived += (_, line) => { lock (output) { output.AppendLine(line.Data); } };
+        controller.ErrorDataReceived += (_, line) => { lock (output) { output.AppendLine(line.Data); } };
+        controller.BeginOutputReadLine();
+        controller.BeginErrorReadLine();
+
+        await _mesh.ApplyMediaStackAsync("nzbget");
+
+        await Wait.UntilAsync(async () => await _mesh.DeploymentAsync("nzbget") is not null, "the controller process to render nzbget");
+        await Wait.UntilAsync(async () => (await _mesh.ConditionAsync("nzbget", "Ready"))?.Status == "True", "nzbget's status");
+        lock (output)
+        {
+            Assert.Contains("serving sidecars on https://127.0.0.1:", output.ToString(), StringComparison.Ordinal);
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", controller.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        await controller.WaitForExitAsync(deadline.Token);
+        Assert.Equal(0, controller.ExitCode);
+    }
+
+    [Theory]
+    [InlineData("--listen", "nowhere", "--listen nowhere is not address:port")]
+    [InlineData("--kubeconfig", "/nonexistent/kubeconfig", "no cluster to talk to")]
+    public async Task BadSettings_AreRefused_WithTheFix(string option, string value, string expected)
+    {
+        using var controller = Start("controller", option, value);
+        var error = await controller.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await controller.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, controller.ExitCode);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Contains("Fix:", error, StringComparison.Ordinal);
+    }
+
+    private static Process Start(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lattice-mesh.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(start)!;
+    }
+}
