@@ -39,7 +39,8 @@ public sealed class SchemaValidationTests(KubernetesCluster cluster)
               type: service
               direction: outbound
               outbound:
-                retries: {attempts: 3}
+                retries: {attempts: 3, perTryTimeout: 10s}
+                timeout: {request: 1m30s}
           ingress:
             hosts: [app.example.test]
             rateLimit: {requestsPerInterval: 5, intervalSeconds: 1}
@@ -53,7 +54,10 @@ public sealed class SchemaValidationTests(KubernetesCluster cluster)
         ["container without image"] = ("image: example/app:1.0", "command: [/app]", "spec.containers.main.image"),
         ["rateLimit without intervalSeconds"] = ("rateLimit: {requestsPerInterval: 10, intervalSeconds: 60}", "rateLimit: {requestsPerInterval: 10}", "spec.resources.caller.inbound.rateLimit.intervalSeconds"),
         ["ingress rateLimit without intervalSeconds"] = ("rateLimit: {requestsPerInterval: 5, intervalSeconds: 1}", "rateLimit: {requestsPerInterval: 5}", "spec.ingress.rateLimit.intervalSeconds"),
-        ["retries above the maximum"] = ("retries: {attempts: 3}", "retries: {attempts: 11}", "spec.resources.callee.outbound.retries.attempts"),
+        ["retries above the maximum"] = ("retries: {attempts: 3, perTryTimeout: 10s}", "retries: {attempts: 11, perTryTimeout: 10s}", "spec.resources.callee.outbound.retries.attempts"),
+        ["a duration in words"] = ("timeout: {request: 1m30s}", "timeout: {request: 90 seconds}", "spec.resources.callee.outbound.timeout.request"),
+        ["a duration without its unit"] = ("perTryTimeout: 10s", "perTryTimeout: \"10\"", "spec.resources.callee.outbound.retries.perTryTimeout"),
+        ["a size that is not a quantity"] = ("size: 1Gi", "size: lots", "spec.resources.data.params.size"),
         ["probe port out of range"] = ("httpGet: {path: /healthz, port: 8080}", "httpGet: {path: /healthz, port: 0}", "spec.containers.main.livenessProbe.httpGet.port"),
         ["volume source not a resource reference"] = ("source: \"${resources.data}\"", "source: /mnt/data", "spec.containers.main.volumes./data.source"),
         ["access mode not in the enum"] = ("accessMode: ReadWriteOnce", "accessMode: Shared", "spec.resources.data.params.accessMode"),
@@ -113,6 +117,24 @@ public sealed class SchemaValidationTests(KubernetesCluster cluster)
         }
 
         Assert.Empty(await LatticeServiceApi.NamesAsync(cluster, ns, ct));
+    }
+
+    [Fact]
+    public async Task Apply_FillsTheHarmlessDefaults()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await cluster.InstallCrdAsync(ct);
+        var ns = await cluster.CreateNamespaceAsync("crd-defaults", cancellationToken: ct);
+        var yaml = Valid.Replace("http: {port: 8080, protocol: TCP}", "http: {port: 8080}", StringComparison.Ordinal)
+            .Replace("spec:\n", "spec:\n  replicas: {max: 3}\n", StringComparison.Ordinal);
+
+        var (exitCode, _, stderr) = await LatticeServiceApi.ApplyAsync(cluster, ns, yaml, ct);
+        Assert.True(exitCode == 0, stderr);
+
+        var spec = (await LatticeServiceApi.GetAsync(cluster, ns, "checked", ct))["spec"]!;
+        Assert.Equal(1, spec["replicas"]!["min"]!.GetValue<int>());
+        Assert.Equal(3, spec["replicas"]!["max"]!.GetValue<int>());
+        Assert.Equal("TCP", spec["service"]!["ports"]!["http"]!["protocol"]!.GetValue<string>());
     }
 
     [Fact]
