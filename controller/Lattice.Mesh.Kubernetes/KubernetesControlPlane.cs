@@ -62,7 +62,7 @@ public sealed class KubernetesControlPlane : IAsyncDisposable
         var authority = await AuthoritySecret.LoadOrCreateAsync(client, options.Namespace, loggers.CreateLogger(typeof(AuthoritySecret)), cancellationToken);
         var distributor = new RouteTableDistributor();
         var watch = new LatticeServiceWatch(client, loggers.CreateLogger<LatticeServiceWatch>(), options.Reconciler.WatchNamespace);
-        var reconciler = new MeshReconciler(client, watch, distributor, options.Reconciler, loggers.CreateLogger<MeshReconciler>());
+        var reconciler = new MeshReconciler(client, watch, distributor, options.Reconciler with { TrustBundlePem = authority.CertificatePem }, loggers.CreateLogger<MeshReconciler>());
         var leadership = new Leadership(client, options.Namespace, options.Identity, options.Election, loggers.CreateLogger<Leadership>());
         leadership.Changed += leading => reconciler.IsLeader = leading;
         var plane = new KubernetesControlPlane(authority, watch, reconciler, leadership, new TokenReviewAuthenticator(client, loggers.CreateLogger<TokenReviewAuthenticator>()), distributor);
@@ -86,6 +86,7 @@ public sealed class KubernetesControlPlane : IAsyncDisposable
         }
 
         _stopping.Dispose();
+        Reconciler.Dispose();
         Authority.Dispose();
     }
 }

@@ -24,7 +24,7 @@ namespace Lattice.Mesh.Kubernetes.Reconciling;
 /// deletes claims nobody declares or mounts any more, and writes each object's status (only when it changed). One
 /// bad LatticeService gets a Failed condition and keeps its last good route table; the others go on.
 /// </summary>
-public sealed partial class MeshReconciler
+public sealed partial class MeshReconciler : IDisposable
 {
     private readonly IKubernetes _client;
     private readonly LatticeServiceWatch _watch;
@@ -34,10 +34,32 @@ public sealed partial class MeshReconciler
     private readonly Dictionary<ServiceId, string> _applied = [];
     private TaskCompletionSource _nudged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _leader;
+    private readonly System.Diagnostics.Metrics.Meter _meter;
     private int _writes;
+    private Dictionary<ServiceId, int> _podsWithoutSidecar = [];
+    private readonly HashSet<string> _bundlePublished = new(StringComparer.Ordinal);
+
+    /// <summary>The sidecar's container name, as the injector adds it.</summary>
+    public const string SidecarContainer = "lattice-proxy";
+
+    /// <summary>The ConfigMap with the mesh's trust bundle, in every meshed namespace.</summary>
+    public const string TrustBundleConfigMap = "lattice-mesh-ca";
+
+    /// <summary>Pods of each service found running without a sidecar at the last pass (the metric lattice_pods_without_sidecar).</summary>
+    public IReadOnlyDictionary<ServiceId, int> PodsWithoutSidecar => Volatile.Read(ref _podsWithoutSidecar);
+
+    /// <summary>The controller's meter (OpenTelemetry reads it by this name).</summary>
+    public const string MeterName = "Lattice.Mesh.Controller";
 
     public MeshReconciler(IKubernetes client, LatticeServiceWatch watch, RouteTableDistributor distributor, ReconcilerOptions options, ILogger<MeshReconciler> logger)
     {
+        // A meter per reconciler, so that two in one process (tests, or a namespaced and a cluster-wide one) report apart.
+        _meter = new System.Diagnostics.Metrics.Meter(MeterName);
+        _meter.CreateObservableGauge(
+            "lattice_pods_without_sidecar",
+            () => PodsWithoutSidecar.Select(p => new System.Diagnostics.Metrics.Measurement<int>(p.Value, new KeyValuePair<string, object?>("namespace", p.Key.Namespace), new KeyValuePair<string, object?>("service", p.Key.Name))),
+            unit: "{pod}",
+            description: "Pods of meshed services running without the sidecar");
         _client = client;
         _watch = watch;
         _distributor = distributor;
@@ -62,6 +84,8 @@ public sealed partial class MeshReconciler
         }
     }
 
+    public void Dispose() => _meter.Dispose();
+
     /// <summary>Recompute soon, even if nothing was watched to change.</summary>
     public void Nudge() => Interlocked.Exchange(ref _nudged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
@@ -77,6 +101,7 @@ public sealed partial class MeshReconciler
             var leader = _leader;
             if (leader && !wasLeader)
             {
+                _bundlePublished.Clear();
                 _applied.Clear(); // a new leader re-applies everything once: what the old one did is not known here
             }
 
@@ -98,7 +123,7 @@ public sealed partial class MeshReconciler
                 retry = true;
             }
 
-            var wake = new List<Task> { changed, reported, nudged };
+            var wake = new List<Task> { changed, reported, nudged, Task.Delay(_options.ResyncInterval, stopping) };
             if (retry)
             {
                 wake.Add(Task.Delay(_options.RetryAfter, stopping));
@@ -179,9 +204,11 @@ public sealed partial class MeshReconciler
         }
 
         var kept = await CollectClaimsAsync(services, cancellationToken);
+        var uninjected = await PodsWithoutSidecarAsync(cancellationToken);
+        await PublishTrustBundleAsync(ids.Select(id => id.Namespace).Distinct(StringComparer.Ordinal), cancellationToken);
         foreach (var item in objects)
         {
-            ok &= await WriteStatusAsync(item, diagnostics, compilation, invalid, applyErrors, kept, cancellationToken);
+            ok &= await WriteStatusAsync(item, diagnostics, compilation, invalid, applyErrors, kept, uninjected, cancellationToken);
         }
 
         return ok;
@@ -282,7 +309,52 @@ public sealed partial class MeshReconciler
         return kept;
     }
 
-    private async Task<bool> WriteStatusAsync(LatticeServiceObject item, List<Diagnostic> diagnostics, MeshCompilation compilation, HashSet<ServiceId> invalid, Dictionary<ServiceId, string> applyErrors, Dictionary<ServiceId, List<string>> kept, CancellationToken cancellationToken)
+    /// <summary>
+    /// Running pods of meshed services that have no sidecar: started while the injector was down (its failure policy
+    /// is Ignore), or opted out. Reported in status and as a metric, so that they are visible rather than silent.
+    /// </summary>
+    private async Task<ILookup<ServiceId, string>> PodsWithoutSidecarAsync(CancellationToken cancellationToken)
+    {
+        var selector = Labels.Service;
+        var pods = _options.WatchNamespace is { } only
+            ? await _client.CoreV1.ListNamespacedPodAsync(only, labelSelector: selector, cancellationToken: cancellationToken)
+            : await _client.CoreV1.ListPodForAllNamespacesAsync(labelSelector: selector, cancellationToken: cancellationToken);
+        var missing = pods.Items
+            .Where(p => p.Metadata.DeletionTimestamp is null && p.Status?.Phase is not ("Succeeded" or "Failed"))
+            .Where(p => !(p.Spec.Containers ?? []).Concat(p.Spec.InitContainers ?? []).Any(c => c.Name == SidecarContainer))
+            .Select(p => (Service: new ServiceId(p.Metadata.NamespaceProperty, p.Metadata.Labels[Labels.Service]), Pod: p.Metadata.Name))
+            .ToList();
+        Volatile.Write(ref _podsWithoutSidecar, missing.GroupBy(m => m.Service).ToDictionary(g => g.Key, g => g.Count()));
+        return missing.OrderBy(m => m.Pod, StringComparer.Ordinal).ToLookup(m => m.Service, m => m.Pod);
+    }
+
+    /// <summary>
+    /// The mesh's trust bundle as the ConfigMap <c>lattice-mesh-ca</c> (key <c>ca.crt</c>) in every namespace with
+    /// LatticeServices: injected sidecars mount it to check the controller before they have a certificate.
+    /// </summary>
+    private async Task PublishTrustBundleAsync(IEnumerable<string> namespaces, CancellationToken cancellationToken)
+    {
+        if (_options.TrustBundlePem is not { } pem)
+        {
+            return;
+        }
+
+        foreach (var ns in namespaces.Where(ns => !_bundlePublished.Contains(ns)))
+        {
+            var map = new V1ConfigMap
+            {
+                ApiVersion = "v1",
+                Kind = "ConfigMap",
+                Metadata = new V1ObjectMeta { Name = TrustBundleConfigMap, NamespaceProperty = ns, Labels = new Dictionary<string, string> { [Labels.ManagedBy] = Labels.ManagedByValue } },
+                Data = new Dictionary<string, string> { ["ca.crt"] = pem },
+            };
+            Interlocked.Increment(ref _writes);
+            await _client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch(map, V1Patch.PatchType.ApplyPatch), TrustBundleConfigMap, ns, fieldManager: Labels.FieldManager, force: true, cancellationToken: cancellationToken);
+            _bundlePublished.Add(ns);
+        }
+    }
+
+    private async Task<bool> WriteStatusAsync(LatticeServiceObject item, List<Diagnostic> diagnostics, MeshCompilation compilation, HashSet<ServiceId> invalid, Dictionary<ServiceId, string> applyErrors, Dictionary<ServiceId, List<string>> kept, ILookup<ServiceId, string> uninjected, CancellationToken cancellationToken)
     {
         var id = new ServiceId(item.Metadata.NamespaceProperty, item.Metadata.Name);
         var resource = Describe(item);
@@ -296,7 +368,8 @@ public sealed partial class MeshReconciler
             _distributor.CountCurrent(id),
             _distributor.AppliedBy(id).Count,
             applyErrors.GetValueOrDefault(id),
-            kept.TryGetValue(id, out var claims) ? claims : []);
+            kept.TryGetValue(id, out var claims) ? claims : [],
+            [.. uninjected[id]]);
         var status = ServiceStatus.Build(facts, item.Status, _options.Time.GetUtcNow());
         var previous = item.Status is { } old ? JsonNode.Parse(old.GetRawText()) : null;
         if (JsonNode.DeepEquals(status, previous))
@@ -364,6 +437,12 @@ public sealed record ReconcilerOptions
 
     /// <summary>Reconcile one namespace only (null: the whole cluster).</summary>
     public string? WatchNamespace { get; init; }
+
+    /// <summary>Recompute at least this often, even with no change watched (pods are listed, not watched).</summary>
+    public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The mesh CA certificate to publish as the lattice-mesh-ca ConfigMap, or null not to.</summary>
+    public string? TrustBundlePem { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -18,6 +18,7 @@ namespace Lattice.Mesh.Kubernetes.Reconciling;
 /// <param name="SidecarsReporting">Sidecars connected and reporting at all.</param>
 /// <param name="ApplyError">Why applying its workload failed, if it did.</param>
 /// <param name="KeptClaims">Claims kept for it although their owner no longer declares them, with the reason.</param>
+/// <param name="PodsWithoutSidecar">Its pods running without the sidecar (started while the injector was away, or opted out).</param>
 public sealed record ServiceFacts(
     ServiceId Id,
     long Generation,
@@ -28,7 +29,8 @@ public sealed record ServiceFacts(
     int SidecarsCurrent,
     int SidecarsReporting,
     string? ApplyError,
-    IReadOnlyList<string> KeptClaims);
+    IReadOnlyList<string> KeptClaims,
+    IReadOnlyList<string> PodsWithoutSidecar);
 
 /// <summary>
 /// The status subresource of a LatticeService, computed from <see cref="ServiceFacts"/>: conditions (Ready,
@@ -85,6 +87,10 @@ public static class ServiceStatus
                 volumeErrors.Count > 0 ? string.Join("; ", [Describe(volumeErrors, "a volume reference is wrong"), .. facts.KeptClaims])
                     : facts.KeptClaims.Count > 0 ? string.Join("; ", facts.KeptClaims)
                     : !facts.Compiled ? "the spec is invalid; see Failed" : "every volume resolves to one claim"),
+            Condition(previous, now, facts.Generation, "SidecarsInjected", facts.PodsWithoutSidecar.Count == 0,
+                facts.PodsWithoutSidecar.Count == 0 ? "AllInjected" : "MissingSidecar",
+                facts.PodsWithoutSidecar.Count == 0 ? "every running pod has the sidecar"
+                    : string.Create(CultureInfo.InvariantCulture, $"{facts.PodsWithoutSidecar.Count} pods run without the sidecar, so the mesh neither protects nor reaches them: {string.Join(", ", facts.PodsWithoutSidecar.Take(5))}. Fix: check that the injector is running, then delete these pods so that they are re-created with it")),
             Condition(previous, now, facts.Generation, "Ready", facts.Compiled && facts.ApplyError is null,
                 !facts.Compiled ? "InvalidSpec" : facts.ApplyError is not null ? "ApplyFailed" : "Reconciled",
                 !facts.Compiled ? "the spec is invalid; the last good configuration keeps serving"

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using k8s;
 using k8s.Autorest;
+using Lattice.Mesh.Compiler.Model;
 using Lattice.Mesh.Kubernetes.Tests.Support;
 
 namespace Lattice.Mesh.Kubernetes.Tests.Reconciling;
@@ -10,11 +11,12 @@ namespace Lattice.Mesh.Kubernetes.Tests.Reconciling;
 public sealed class ReconcilerTests(KubernetesCluster cluster) : IAsyncLifetime
 {
     private MeshInCluster _mesh = null!;
+    private KubernetesControlPlane _controller = null!;
 
     public async ValueTask InitializeAsync()
     {
         _mesh = await MeshInCluster.CreateAsync(cluster, "media");
-        await _mesh.StartControllerAsync();
+        _controller = await _mesh.StartControllerAsync();
         await _mesh.ApplyMediaStackAsync();
     }
 
@@ -129,6 +131,29 @@ public sealed class ReconcilerTests(KubernetesCluster cluster) : IAsyncLifetime
         await Wait.UntilAsync(async () => (await _mesh.ConditionAsync("sonarr", "VolumesResolved"))?.Message.Contains("claim jellyfin-media is kept", StringComparison.Ordinal) == true, "sonarr's status to say why the claim is kept");
         Assert.Equal("True", (await _mesh.ConditionAsync("sonarr", "Failed"))?.Status);
         Assert.NotNull(await _mesh.DeploymentAsync("sonarr"));
+    }
+
+    [Fact]
+    public async Task PodsRunningWithoutTheSidecar_AreReported_InStatusAndAsAMetric()
+    {
+        // No injector runs here, so the pods the controller-manager makes for the seed's Deployments have no sidecar.
+        await Wait.UntilAsync(async () => (await _mesh.ConditionAsync("sonarr", "SidecarsInjected"))?.Reason == "MissingSidecar", "sonarr's status to report its pod without a sidecar");
+
+        var condition = (await _mesh.ConditionAsync("sonarr", "SidecarsInjected"))!.Value;
+        var pod = Assert.Single((await _mesh.Client.CoreV1.ListNamespacedPodAsync(_mesh.Namespace, labelSelector: "lattice.dev/service=sonarr", cancellationToken: Ct)).Items);
+        Assert.Equal("False", condition.Status);
+        Assert.Contains(pod.Metadata.Name, condition.Message, StringComparison.Ordinal);
+        Assert.Contains("Fix:", condition.Message, StringComparison.Ordinal);
+        Assert.Equal(1, _controller.Reconciler.PodsWithoutSidecar[new ServiceId(_mesh.Namespace, "sonarr")]);
+    }
+
+    [Fact]
+    public async Task TheMeshTrustBundle_IsPublishedInTheNamespace_ForSidecarsToMount()
+    {
+        await Wait.UntilAsync(async () => (await _mesh.Client.CoreV1.ListNamespacedConfigMapAsync(_mesh.Namespace, fieldSelector: "metadata.name=lattice-mesh-ca", cancellationToken: Ct)).Items.Count == 1, "the lattice-mesh-ca ConfigMap");
+
+        var map = await _mesh.Client.CoreV1.ReadNamespacedConfigMapAsync("lattice-mesh-ca", _mesh.Namespace, cancellationToken: Ct);
+        Assert.Equal(_controller.Authority.CertificatePem, map.Data["ca.crt"]);
     }
 
     private static JsonElement Agreement(JsonElement status, string service) =>
