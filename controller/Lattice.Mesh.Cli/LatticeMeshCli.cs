@@ -163,9 +163,29 @@ internal static class LatticeMeshCli
                 new Controller.ControllerCommand.Settings(result.GetValue(kubeconfig), result.GetValue(listen)!, result.GetValue(systemNamespace)!, result.GetValue(watchNamespace)), output, error, stop.Token);
         });
 
+        var webhookListen = new Option<string>("--listen") { Description = "Where the API server reaches the webhook (HTTPS), address:port", DefaultValueFactory = _ => "0.0.0.0:9443" };
+        var injectorNamespace = new Option<string>("--namespace") { Description = "The injector's namespace (its Service and certificate Secret)", DefaultValueFactory = _ => "lattice-system" };
+        var injectorService = new Option<string>("--service") { Description = "The injector's Service name, which its certificate names", DefaultValueFactory = _ => "lattice-injector" };
+        var webhookConfiguration = new Option<string>("--webhook-config") { Description = "The MutatingWebhookConfiguration whose caBundle it keeps current", DefaultValueFactory = _ => "lattice-sidecar-injector" };
+        var proxyImage = new Option<string>("--proxy-image") { Description = "The lattice-proxy image to add to pods", DefaultValueFactory = _ => "ghcr.io/lattice-mesh/lattice-proxy:latest" };
+        var controllerAddress = new Option<string>("--controller") { Description = "The controller's address, for sidecars", DefaultValueFactory = _ => "https://lattice-controller.lattice-system.svc:15012" };
+        var nativeSidecars = new Option<string>("--native-sidecars") { Description = "auto (from the cluster's version: 1.29 and later), true or false", DefaultValueFactory = _ => "auto" };
+        var injector = new Command("injector", "Run the sidecar injector: a mutating admission webhook that adds lattice-proxy to the pods of meshed namespaces")
+        {
+            kubeconfig, webhookListen, injectorNamespace, injectorService, webhookConfiguration, proxyImage, controllerAddress, nativeSidecars,
+        };
+        injector.SetAction(async (result, cancellationToken) =>
+        {
+            using var stop = new StopOnSignals(cancellationToken);
+            return await Controller.InjectorCommand.RunAsync(
+                new Controller.InjectorCommand.Settings(result.GetValue(kubeconfig), result.GetValue(webhookListen)!, result.GetValue(injectorNamespace)!, result.GetValue(injectorService)!,
+                    result.GetValue(webhookConfiguration)!, result.GetValue(proxyImage)!, result.GetValue(controllerAddress)!, result.GetValue(nativeSidecars)!),
+                output, error, stop.Token);
+        });
+
         return new RootCommand("lattice-mesh: the Lattice.Mesh service mesh's command line. A call is allowed only when the caller declares the callee outbound AND the callee declares the caller inbound.")
         {
-            graph, validate, routes, up, controller,
+            graph, validate, routes, up, controller, injector,
         };
     }
 

@@ -1,5 +1,4 @@
 using System.Net;
-using k8s;
 using Lattice.Mesh.Kubernetes;
 using Microsoft.Extensions.Logging;
 
@@ -26,16 +25,9 @@ internal static class ControllerCommand
             return LatticeMeshCli.Usage;
         }
 
-        KubernetesClientConfiguration configuration;
-        try
+        if (Kubeconfig.TryResolve(kubeconfig, out var configuration, out var problem) is false)
         {
-            configuration = kubeconfig is not null ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
-                : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig()
-                : KubernetesClientConfiguration.BuildConfigFromConfigFile();
-        }
-        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException)
-        {
-            await error.WriteLineAsync($"lattice-mesh controller: no cluster to talk to ({e.Message}). Fix: run it in a pod, or pass --kubeconfig, or set KUBECONFIG.");
+            await error.WriteLineAsync($"lattice-mesh controller: {problem}");
             return LatticeMeshCli.Usage;
         }
 
