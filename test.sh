@@ -19,6 +19,12 @@ if ! tests/k8s/setup.sh; then
   exit 2
 fi
 
+# The capture tests apply real iptables rules inside network namespaces: iptables and iproute2 from Debian.
+if ! tests/netns/setup.sh; then
+  echo "test.sh: tests/netns/setup.sh failed; the traffic-capture tests need iptables and iproute2." >&2
+  exit 2
+fi
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 

@@ -1,5 +1,27 @@
 using Lattice.Mesh.Proxy;
+using Lattice.Mesh.Proxy.Admin;
+using Lattice.Mesh.Proxy.Capture;
 using Lattice.Mesh.Proxy.Configuration;
+
+// One image serves every role in the pod; the first argument picks it:
+//   lattice-proxy capture --apply --proxy-uid=1337 ...   the init container: iptables rules that send the pod's TCP through the sidecar
+//   lattice-proxy wait [--admin=...] [--timeout=60s]     the app's postStart hook: hold the app until the sidecar is ready
+//   lattice-proxy --RouteTable=... (no subcommand)        the sidecar itself
+switch (args.FirstOrDefault())
+{
+    case "capture":
+        return await CaptureCommand.RunAsync(args[1..], Console.Out, Console.Error, CancellationToken.None);
+    case "wait":
+        using (var interrupted = new CancellationTokenSource())
+        {
+            Console.CancelKeyPress += (_, e) =>
+            {
+                e.Cancel = true;
+                interrupted.Cancel();
+            };
+            return await WaitCommand.RunAsync(args[1..], Console.Out, Console.Error, interrupted.Token);
+        }
+}
 
 // lattice-proxy --RouteTable=/etc/lattice/routes.json --Certificate=... --Key=... --TrustBundle=...
 // Settings also come from LATTICE_PROXY_* environment variables (LATTICE_PROXY_ROUTETABLE, ...).
@@ -17,7 +39,7 @@ if (missing.Count > 0)
         await Console.Error.WriteLineAsync($"lattice-proxy: --{key} is required (or LATTICE_PROXY_{key.ToUpperInvariant()}): it names a file.");
     }
 
-    await Console.Error.WriteLineAsync("Usage: lattice-proxy --RouteTable=routes.json --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--OutboundPort=15001] [--InboundPort=15006] [--AdminPort=15000] [--AccessLog=true] [--PeerHttpVersion=2|1.1] [--Controller=https://lattice-controller.lattice-system:15012 [--BootstrapToken=token]]");
+    await Console.Error.WriteLineAsync("Usage: lattice-proxy --RouteTable=routes.json --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--OutboundPort=15001] [--InboundPort=15006] [--AdminPort=15000] [--AdminBindAddress=127.0.0.1] [--AccessLog=true] [--PeerHttpVersion=2|1.1] [--Controller=https://lattice-controller.lattice-system:15012 [--BootstrapToken=token]]");
     return 2;
 }
 
@@ -52,12 +74,15 @@ var options = defaults with
     InboundPort = configuration.GetValue("InboundPort", defaults.InboundPort),
     AdminPort = configuration.GetValue("AdminPort", defaults.AdminPort),
     InboundBindAddress = configuration["InboundBindAddress"] ?? defaults.InboundBindAddress,
+    AdminBindAddress = configuration["AdminBindAddress"] ?? defaults.AdminBindAddress,
     AccessLog = configuration.GetValue("AccessLog", defaults.AccessLog),
     RetryNonIdempotent = configuration.GetValue("RetryNonIdempotent", defaults.RetryNonIdempotent),
     PeerHttpVersion = peerVersion,
     ControllerUri = configuration["Controller"] is { Length: > 0 } controller ? new Uri(controller) : null,
     BootstrapTokenPath = configuration["BootstrapToken"] is { Length: > 0 } token ? token : null,
     Instance = configuration["Instance"] ?? defaults.Instance,
+    // The app's original probes, rewritten by the injector to /app-health/...; read once, here.
+    AppProbes = configuration["AppProbes"] ?? Environment.GetEnvironmentVariable(AppProbeSet.Variable),
     AppPortOverrides = configuration.GetSection("AppPortOverrides").GetChildren()
         .ToDictionary(p => int.Parse(p.Key, System.Globalization.CultureInfo.InvariantCulture), p => int.Parse(p.Value!, System.Globalization.CultureInfo.InvariantCulture)),
 };

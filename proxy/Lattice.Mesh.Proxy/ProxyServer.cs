@@ -106,7 +106,7 @@ public sealed class ProxyServer : IAsyncDisposable
                 listen.UseHttps(https => MeshTls.ConfigureServer(https, certificates));
                 listeners[1] = listen.Tag(Listener.Inbound);
             });
-            kestrel.Listen(IPAddress.Loopback, options.AdminPort, listen => listeners[2] = listen.Tag(Listener.Admin));
+            kestrel.Listen(IPAddress.Parse(options.AdminBindAddress), options.AdminPort, listen => listeners[2] = listen.Tag(Listener.Admin));
         });
 
         var app = builder.Build();

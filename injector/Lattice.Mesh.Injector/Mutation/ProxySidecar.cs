@@ -21,6 +21,7 @@ internal static class ProxySidecar
                 $"--Controller={settings.ControllerAddress}",
                 "--Instance=$(POD_NAME)",
                 "--InboundBindAddress=0.0.0.0",
+                "--AdminBindAddress=0.0.0.0", // the kubelet probes /readyz and /app-health/... on the pod's address
             ],
             Env =
             [

@@ -18,6 +18,12 @@ public sealed record ProxyOptions
     /// <summary>The address the outbound and inbound listeners bind (loopback for outbound is enforced separately).</summary>
     public string InboundBindAddress { get; init; } = "0.0.0.0";
 
+    /// <summary>
+    /// Where the admin listener binds: loopback by default; in a pod, the injector binds it to all addresses so that the
+    /// kubelet's probes (readiness, and the app's probes rewritten to <c>/app-health/...</c>) reach it.
+    /// </summary>
+    public string AdminBindAddress { get; init; } = "127.0.0.1";
+
     /// <summary>Where the local app listens (its ports come from the route table).</summary>
     public string AppHost { get; init; } = "127.0.0.1";
 
@@ -79,4 +85,10 @@ public sealed record ProxyOptions
 
     /// <summary>How often files are re-read even without a change notification (watchers miss symlink swaps).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The app's original HTTP and TCP probes, as JSON (the injector's <c>LATTICE_APP_PROBES</c>), served at
+    /// /app-health/&lt;container&gt;/&lt;livez|readyz|startupz&gt; on the admin listener. Null: none.
+    /// </summary>
+    public string? AppProbes { get; init; }
 }

@@ -152,6 +152,7 @@ public sealed class InjectionTests
                 "--Controller=https://controller.mesh.svc:8443",
                 "--Instance=$(POD_NAME)",
                 "--InboundBindAddress=0.0.0.0",
+                "--AdminBindAddress=0.0.0.0",
             ],
             proxy.Args);
     }
