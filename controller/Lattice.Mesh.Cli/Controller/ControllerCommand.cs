@@ -14,7 +14,8 @@ internal static class ControllerCommand
     /// <param name="Listen">address:port for sidecars.</param>
     /// <param name="SystemNamespace">Where the CA Secret and the Lease live.</param>
     /// <param name="WatchNamespace">One namespace to reconcile, or null for all.</param>
-    public sealed record Settings(string? Kubeconfig, string Listen, string SystemNamespace, string? WatchNamespace);
+    /// <param name="MetricsListen">address:port of the monitoring port (/metrics, /healthz, /readyz).</param>
+    public sealed record Settings(string? Kubeconfig, string Listen, string SystemNamespace, string? WatchNamespace, string MetricsListen = "0.0.0.0:15014");
 
     public static async Task<int> RunAsync(Settings settings, TextWriter output, TextWriter error, CancellationToken stopping)
     {
@@ -22,6 +23,12 @@ internal static class ControllerCommand
         if (!IPEndPoint.TryParse(listen, out var endpoint))
         {
             await error.WriteLineAsync($"lattice-mesh controller: --listen {listen} is not address:port. Fix: e.g. --listen 0.0.0.0:15012.");
+            return LatticeMeshCli.Usage;
+        }
+
+        if (!IPEndPoint.TryParse(settings.MetricsListen, out var monitoring))
+        {
+            await error.WriteLineAsync($"lattice-mesh controller: --metrics-listen {settings.MetricsListen} is not address:port. Fix: e.g. --metrics-listen 0.0.0.0:15014.");
             return LatticeMeshCli.Usage;
         }
 
@@ -38,7 +45,9 @@ internal static class ControllerCommand
         try
         {
             await using var server = await ControllerServer.StartAsync(plane.Authority, plane.Distributor, plane.Authenticator, folder, endpoint, () => plane.Leadership.IsLeader, loggers);
-            await output.WriteLineAsync($"lattice-mesh controller {plane.Leadership.Identity}: serving sidecars on {server.Uri}, watching LatticeServices through {configuration.Host}");
+            await using var metrics = await MonitoringServer.StartAsync(monitoring, [Kubernetes.Reconciling.MeshReconciler.MeterName], () =>
+                plane.Watch.Synced.IsCompletedSuccessfully ? (true, plane.Leadership.IsLeader ? "leading" : "standing by") : (false, "the first list of LatticeServices is not in yet"));
+            await output.WriteLineAsync($"lattice-mesh controller {plane.Leadership.Identity}: serving sidecars on {server.Uri}, metrics on {metrics.Uri}metrics, watching LatticeServices through {configuration.Host}");
             try
             {
                 await Task.Delay(Timeout.Infinite, stopping);

@@ -202,3 +202,18 @@ public sealed class InjectionWebhookTests(KubernetesCluster cluster) : IAsyncLif
         },
     };
 }
+
+/// <summary>The MutatingWebhookConfiguration that deploy/ installs is one the API server accepts.</summary>
+public sealed class WebhookConfigurationManifestTests(KubernetesCluster cluster)
+{
+    [Fact]
+    public async Task TheShippedConfiguration_IsAcceptedByTheApiServer()
+    {
+        var manifest = Path.Combine(Repository.Deploy, "injector", "mutatingwebhookconfiguration.yaml");
+
+        var (exitCode, stdout, stderr) = await cluster.KubectlAsync(["apply", "--dry-run=server", "-f", manifest], null, TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode == 0, stderr);
+        Assert.Contains("lattice-sidecar-injector", stdout, StringComparison.Ordinal);
+    }
+}

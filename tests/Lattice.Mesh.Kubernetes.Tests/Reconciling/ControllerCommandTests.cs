@@ -14,9 +14,10 @@ public sealed class ControllerCommandTests(KubernetesCluster cluster) : IAsyncLi
     public async ValueTask DisposeAsync() => await _mesh.DisposeAsync();
 
     [Fact]
-    public async Task TheController_RendersWhatIsApplied_AndStopsCleanlyOnSigterm()
+    public async Task TheController_RendersWhatIsApplied_ExportsItsMetrics_AndStopsCleanlyOnSigterm()
     {
-        using var controller = Start("controller", "--kubeconfig", cluster.KubeconfigPath, "--listen", "127.0.0.1:0", "--namespace", _mesh.SystemNamespace, "--watch-namespace", _mesh.Namespace);
+        var metricsPort = LoopbackPort.Free();
+        using var controller = Start("controller", "--kubeconfig", cluster.KubeconfigPath, "--listen", "127.0.0.1:0", "--metrics-listen", $"127.0.0.1:{metricsPort}", "--namespace", _mesh.SystemNamespace, "--watch-namespace", _mesh.Namespace);
         var output = new StringBuilder();
         controller.OutputDataReceived += (_, line) => { lock (output) { output.AppendLine(line.Data); } };
         controller.ErrorDataReceived += (_, line) => { lock (output) { output.AppendLine(line.Data); } };
@@ -31,6 +32,15 @@ public sealed class ControllerCommandTests(KubernetesCluster cluster) : IAsyncLi
         {
             Assert.Contains("serving sidecars on https://127.0.0.1:", output.ToString(), StringComparison.Ordinal);
         }
+
+        // No injector runs here: nzbget's pod has no sidecar, and the controller says so to Prometheus too.
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}") };
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/readyz", TestContext.Current.CancellationToken)).StatusCode);
+        await Wait.UntilAsync(
+            async () => (await http.GetStringAsync("/metrics", TestContext.Current.CancellationToken)).Split('\n').Any(line =>
+                line.StartsWith("lattice_pods_without_sidecar{", StringComparison.Ordinal) && line.Contains($"namespace=\"{_mesh.Namespace}\"", StringComparison.Ordinal)
+                && line.Contains("service=\"nzbget\"", StringComparison.Ordinal) && line.EndsWith("} 1", StringComparison.Ordinal)),
+            "the pods-without-sidecar gauge for nzbget");
 
         using (var kill = Process.Start("kill", ["-TERM", controller.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
