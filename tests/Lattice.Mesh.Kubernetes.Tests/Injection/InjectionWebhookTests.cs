@@ -113,9 +113,50 @@ public sealed class InjectionWebhookTests(KubernetesCluster cluster) : IAsyncLif
         Assert.Contains("failed calling webhook \"inject.lattice.dev\"", message, StringComparison.Ordinal);
     }
 
-    private async Task<InjectorServer> StartInjectorAsync()
+    private string _system = string.Empty;
+
+    [Fact]
+    public async Task ACertificateNearExpiry_IsRenewedWhileRunning_AndTheApiServerKeepsCallingIt()
     {
-        var system = await cluster.CreateNamespaceAsync("injector", cancellationToken: Ct);
+        var injector = await StartInjectorAsync(certificateCheck: TimeSpan.FromMilliseconds(300));
+        await RegisterAsync(injector.Uri, "Fail"); // every pod creation below needs a working call
+        await Wait.UntilAsync(async () => (await cluster.Client.AdmissionregistrationV1.ReadMutatingWebhookConfigurationAsync(Configuration, cancellationToken: Ct)).Webhooks[0].ClientConfig.CaBundle is { Length: > 0 }, "the injector to set the caBundle");
+        var first = injector.Certificate.Thumbprint;
+
+        // Someone (or time) leaves a certificate with ten days to live in the Secret: the running injector replaces it.
+        using (var key = System.Security.Cryptography.ECDsa.Create())
+        using (var expiring = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=expiring", key, System.Security.Cryptography.HashAlgorithmName.SHA256).CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(10)))
+        {
+            await cluster.Client.CoreV1.PatchNamespacedSecretAsync(new V1Patch(new V1Secret
+            {
+                Data = new Dictionary<string, byte[]>
+                {
+                    ["tls.crt"] = System.Text.Encoding.UTF8.GetBytes(expiring.ExportCertificatePem()),
+                    ["tls.key"] = System.Text.Encoding.UTF8.GetBytes(key.ExportPkcs8PrivateKeyPem()),
+                    ["ca.crt"] = System.Text.Encoding.UTF8.GetBytes(expiring.ExportCertificatePem()),
+                },
+            }, V1Patch.PatchType.MergePatch), "lattice-injector-tls", _system, cancellationToken: Ct);
+        }
+
+        await Wait.UntilAsync(() => Task.FromResult(injector.Certificate.Thumbprint != first), "the injector to renew its certificate");
+        Assert.True(injector.Certificate.NotAfter > DateTime.UtcNow.AddDays(300));
+        var bundle = System.Text.Encoding.UTF8.GetString((await cluster.Client.AdmissionregistrationV1.ReadMutatingWebhookConfigurationAsync(Configuration, cancellationToken: Ct)).Webhooks[0].ClientConfig.CaBundle);
+        Assert.Equal(2, PemCertificates(bundle)); // the new CA and the old, for the switch-over
+
+        var created = await cluster.Client.CoreV1.CreateNamespacedPodAsync(Pod("web"), await MeshedNamespaceAsync(), cancellationToken: Ct);
+        Assert.Contains(created.Spec.Containers, c => c.Name == "lattice-proxy");
+    }
+
+    private static int PemCertificates(string pem)
+    {
+        var all = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        all.ImportFromPem(pem);
+        return all.Count;
+    }
+
+    private async Task<InjectorServer> StartInjectorAsync(TimeSpan? certificateCheck = null)
+    {
+        var system = _system = await cluster.CreateNamespaceAsync("injector", cancellationToken: Ct);
         var version = await cluster.Client.Version.GetCodeAsync(Ct);
         var injector = await InjectorServer.StartAsync(cluster.Client, new InjectorServerOptions
         {
@@ -125,6 +166,7 @@ public sealed class InjectionWebhookTests(KubernetesCluster cluster) : IAsyncLif
             WebhookConfiguration = Configuration,
             ExtraAddresses = [IPAddress.Loopback],
             CaBundleRetry = TimeSpan.FromMilliseconds(200),
+            CertificateCheck = certificateCheck ?? TimeSpan.FromHours(12),
         }, NullLoggerFactory.Instance, Ct);
         _cleanup.Add(injector);
         return injector;
