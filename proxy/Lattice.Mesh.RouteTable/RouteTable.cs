@@ -1,13 +1,17 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 
 namespace Lattice.Mesh.RouteTable;
 
 /// <summary>
 /// Everything one sidecar enforces for one service: who may call it, whom it may call and how, and its
-/// ingress and volumes. Immutable: a new configuration is a new table with a new <see cref="Revision"/>.
+/// ingress and volumes; for the gateway, also every host it serves (<see cref="Gateway"/>). Immutable: a new
+/// configuration is a new table with a new <see cref="Revision"/>.
 /// </summary>
 public sealed record RouteTable
 {
+    private readonly ImmutableArray<GatewayHost> _gateway = [];
+
     /// <summary>The only version of this document that this build understands.</summary>
     public const string CurrentApiVersion = "lattice.dev/routetable/v1alpha1";
 
@@ -36,6 +40,28 @@ public sealed record RouteTable
 
     public IngressRoute? Ingress { get; init; }
 
+    /// <summary>
+    /// The hosts the gateway serves, one entry per host, sorted by host. Empty on every sidecar's table (only
+    /// the controller's table for the gateway carries entries), and then left out of the JSON, so that a
+    /// sidecar's table reads, writes and hashes exactly as it did before this member existed. Never default.
+    /// </summary>
+    [JsonIgnore]
+    public ImmutableArray<GatewayHost> Gateway
+    {
+        get => _gateway;
+        init => _gateway = value.IsDefault ? [] : value;
+    }
+
+    /// <summary><see cref="Gateway"/> as JSON: absent when empty; when present, an array (null is refused).</summary>
+    [JsonInclude]
+    [JsonPropertyName("gateway")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    internal ImmutableArray<GatewayHost> GatewayJson
+    {
+        get => _gateway.IsEmpty ? default : _gateway;
+        init => Gateway = value;
+    }
+
     public required ImmutableArray<VolumeClaim> Volumes { get; init; }
 
     public bool Equals(RouteTable? other) =>
@@ -50,6 +76,7 @@ public sealed record RouteTable
         && Sequence.Equal(Denied, other.Denied)
         && Sequence.Equal(External, other.External)
         && Equals(Ingress, other.Ingress)
+        && Sequence.Equal(Gateway, other.Gateway)
         && Sequence.Equal(Volumes, other.Volumes);
 
     public override int GetHashCode()
@@ -65,6 +92,7 @@ public sealed record RouteTable
         hash.Add(Sequence.Hash(Denied));
         hash.Add(Sequence.Hash(External));
         hash.Add(Ingress);
+        hash.Add(Sequence.Hash(Gateway));
         hash.Add(Sequence.Hash(Volumes));
         return hash.ToHashCode();
     }

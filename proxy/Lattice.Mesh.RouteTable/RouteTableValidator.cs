@@ -40,6 +40,7 @@ public static class RouteTableValidator
         }
 
         ValidateVolumes(table.Volumes, Error);
+        ValidateGateway(table.Gateway, table.Replicas, Error);
 
         // Last, so that a table with structural errors does not also report a misleading hash mismatch.
         if (errors.Count == 0 && table.Revision != RouteTableRevision.Compute(table))
@@ -291,19 +292,77 @@ public static class RouteTableValidator
             error("ingress.port", $"{ingress.Port} is not a port", "use a port from 1 to 65535");
         }
 
-        if (!Enum.IsDefined(ingress.Tls.Mode))
-        {
-            error("ingress.tls.mode", $"{(int)ingress.Tls.Mode} is not a TLS mode", "use auto or manual");
-        }
-
-        if (string.IsNullOrEmpty(ingress.Tls.SecretName))
-        {
-            error("ingress.tls.secretName", "is empty", "name the Secret holding tls.crt and tls.key");
-        }
-
+        ValidateTls(ingress.Tls, "ingress.tls", error);
         if (ingress.RateLimit is { } limit)
         {
             ValidateRateLimit(limit, "ingress.rateLimit", replicas, error);
+        }
+    }
+
+    /// <summary>
+    /// The gateway's hosts. Entries are allowed on any table: the validator cannot tell the gateway's identity
+    /// from a service's (it is a controller option), so it is the compiler that puts them on the gateway's only.
+    /// </summary>
+    private static void ValidateGateway(ImmutableArray<GatewayHost> hosts, int replicas, Action<string, string, string> error)
+    {
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            var host = hosts[i];
+            var field = $"gateway[{i}]";
+            if (IsNull(host, field, error))
+            {
+                continue;
+            }
+
+            if (!Names.IsDnsSubdomain(host.Host))
+            {
+                error($"{field}.host", $"'{host.Host}' is not a host name", Names.HostNameRule);
+            }
+            else if (!owners.TryAdd(host.Host, host.Service))
+            {
+                error($"{field}.host", $"host '{host.Host}' is listed for {owners[host.Host]} and again for {host.Service}, so the gateway could not tell which service serves it", "list each host once, for the one service that declares it in ingress.hosts");
+            }
+
+            ValidateServiceKey(host.Service, $"{field}.service", error);
+            if (!Names.IsHostAndPort(host.Address))
+            {
+                error($"{field}.address", $"'{host.Address}' is not host:port", "give the address of the service's sidecar inbound listener, e.g. jellyfin.media.svc.cluster.local:15006");
+            }
+
+            ValidateIdentityMatches(host.Service, host.SpiffeId, $"{field}.spiffeId", error);
+            if (!SpiffeId.TryParse(host.SpiffeId, out _, out _, out _))
+            {
+                error($"{field}.spiffeId", $"'{host.SpiffeId}' is not a workload SPIFFE id", "use spiffe://<trust-domain>/ns/<namespace>/sa/<name>");
+            }
+
+            if (!Names.IsPort(host.Port))
+            {
+                error($"{field}.port", $"{host.Port} is not a port", "use a port from 1 to 65535");
+            }
+
+            if (!IsNull(host.Tls, $"{field}.tls", error))
+            {
+                ValidateTls(host.Tls, $"{field}.tls", error);
+            }
+
+            if (host.RateLimit is { } limit)
+            {
+                ValidateRateLimit(limit, $"{field}.rateLimit", replicas, error);
+            }
+        }
+    }
+
+    private static void ValidateTls(IngressTls tls, string field, Action<string, string, string> error)
+    {
+        if (!Enum.IsDefined(tls.Mode))
+        {
+            error($"{field}.mode", $"{(int)tls.Mode} is not a TLS mode", "use auto or manual");
+        }
+
+        if (string.IsNullOrEmpty(tls.SecretName))
+        {
+            error($"{field}.secretName", "is empty", "name the Secret holding tls.crt and tls.key");
         }
     }
 

@@ -28,6 +28,7 @@ public static class MeshCompiler
         var claims = ResolveVolumes(byId, diagnostics, failed);
         var ingressPorts = ResolveIngress(byId, diagnostics, failed);
         var tables = BuildRouteTables(byId, graph, claims, ingressPorts, options, failed);
+        var gatewayTable = services.Any(s => s.Spec.Ingress is not null) ? BuildGatewayTable(tables, options) : null;
 
         var ordered = diagnostics
             .OrderBy(d => d.Location?.File, StringComparer.Ordinal)
@@ -35,7 +36,7 @@ public static class MeshCompiler
             .ThenBy(d => d.Location?.Column)
             .ThenBy(d => d.Id, StringComparer.Ordinal)
             .ToList();
-        return new MeshCompilation { Graph = graph, RouteTables = tables, Failed = failed, Diagnostics = ordered };
+        return new MeshCompilation { Graph = graph, RouteTables = tables, GatewayTable = gatewayTable, Failed = failed, Diagnostics = ordered };
     }
 
     private static FrozenDictionary<ServiceId, LatticeService> IndexServices(IReadOnlyList<LatticeService> services, List<Diagnostic> diagnostics, HashSet<ServiceId> failed)
@@ -319,7 +320,7 @@ public static class MeshCompiler
                 failed.Add(owner);
                 diagnostics.Add(ServiceDiagnostic(byId[owner], Severity.Error, DiagnosticIds.DuplicateIngressHost, "spec.ingress.hosts",
                     $"host '{host}' is claimed by {string.Join(" and ", owners.Order())}",
-                    "serve each host from one service: remove it from the others' ingress.hosts"));
+                    "serve each host from one service: remove it from the others' ingress.hosts (until then the gateway serves it for none of them)"));
             }
         }
 
@@ -438,6 +439,59 @@ public static class MeshCompiler
         }
 
         return tables.ToFrozenDictionary();
+    }
+
+    /// <summary>
+    /// The gateway's table, built from the services' compiled tables so that both say the same hosts, port and
+    /// TLS: a service that failed has no table and so no hosts here. A host claimed by two services failed both
+    /// (LM2020), so it is served for neither rather than for whichever sorts first: a name routed to the wrong
+    /// app would hand one service's users (and their credentials) to another. The gateway is no mesh caller of
+    /// its own: no inbound callers, no ports, and no outbound destinations, since each host carries the address
+    /// and identity of its service and the services admit the gateway in their inbound lists. Anything the
+    /// hosts do not name has no route at all (fail closed).
+    /// </summary>
+    private static RouteTable.RouteTable BuildGatewayTable(FrozenDictionary<ServiceId, RouteTable.RouteTable> tables, CompilerOptions options)
+    {
+        var gateway = options.Gateway;
+        var replicas = options.ObservedReplicas?.GetValueOrDefault(gateway) is > 0 and var observed ? observed : 1;
+        var hosts = new List<GatewayHost>();
+        foreach (var (id, table) in tables)
+        {
+            if (table.Ingress is not { } ingress)
+            {
+                continue;
+            }
+
+            // The service's per-host limit, divided again across the gateway's replicas (the service's sidecar keeps
+            // enforcing its own share for the gateway caller, so the declared limit holds either way).
+            var limit = ingress.RateLimit is { } declared ? RateLimitPolicy.Divide(declared.RequestsPerInterval, declared.IntervalSeconds, declared.Burst, replicas) : null;
+            hosts.AddRange(ingress.Hosts.Select(host => new GatewayHost
+            {
+                Host = host,
+                Service = id.ToString(),
+                Address = options.Address(id),
+                SpiffeId = table.Service.SpiffeId,
+                Port = ingress.Port,
+                Tls = ingress.Tls,
+                RateLimit = limit,
+            }));
+        }
+
+        var unstamped = new RouteTable.RouteTable
+        {
+            ApiVersion = RouteTable.RouteTable.CurrentApiVersion,
+            Revision = string.Empty,
+            Service = new WorkloadIdentity { Namespace = gateway.Namespace, Name = gateway.Name, SpiffeId = options.SpiffeIdOf(gateway) },
+            Replicas = replicas,
+            Ports = [],
+            Inbound = [],
+            Outbound = [],
+            Denied = [],
+            External = [],
+            Volumes = [],
+            Gateway = [.. hosts.OrderBy(h => h.Host, StringComparer.Ordinal)],
+        };
+        return RouteTableRevision.Stamp(unstamped);
     }
 
     private static RateLimitPolicy? Divide(RateLimitSpec? limit, int replicas) =>

@@ -15,7 +15,10 @@ public sealed class GoldenRouteTableTests : IDisposable
 
     private readonly DirectoryInfo _scratch = Directory.CreateTempSubdirectory("lattice-golden-");
 
-    public static TheoryData<string> Services => ["media.jellyfin", "media.nzbget", "media.sonarr"];
+    /// <summary>The gateway's table is keyed like the others, by its identity.</summary>
+    private const string Gateway = "lattice-system.lattice-gateway";
+
+    public static TheoryData<string> Services => ["media.jellyfin", "media.nzbget", "media.sonarr", Gateway];
 
     [Theory]
     [MemberData(nameof(Services))]
@@ -89,6 +92,24 @@ public sealed class GoldenRouteTableTests : IDisposable
         Assert.NotEqual(original["media.nzbget"].Revision, changed["media.nzbget"].Revision);
         Assert.Equal(original["media.sonarr"].Revision, changed["media.sonarr"].Revision);
         Assert.Equal(original["media.jellyfin"].Revision, changed["media.jellyfin"].Revision);
+        Assert.Equal(original[Gateway].Revision, changed[Gateway].Revision);
+    }
+
+    [Fact]
+    public void GatewayRevision_Changes_WhenAnIngressChanges()
+    {
+        var original = Compile(Repository.MediaServer);
+        foreach (var file in Directory.EnumerateFiles(Repository.MediaServer, "*.yaml"))
+        {
+            var text = File.ReadAllText(file);
+            File.WriteAllText(Path.Combine(_scratch.FullName, Path.GetFileName(file)), text.Replace("hosts: [sonarr.home.local]", "hosts: [tv.home.local]", StringComparison.Ordinal));
+        }
+
+        var changed = Compile(_scratch.FullName);
+
+        Assert.NotEqual(original[Gateway].Revision, changed[Gateway].Revision);
+        Assert.Equal(["jellyfin.home.local", "tv.home.local"], changed[Gateway].Gateway.Select(h => h.Host));
+        Assert.Equal(original["media.jellyfin"].Revision, changed["media.jellyfin"].Revision);
     }
 
     public void Dispose() => _scratch.Delete(recursive: true);
@@ -101,7 +122,10 @@ public sealed class GoldenRouteTableTests : IDisposable
         Assert.True(namespaceFromManifests || manifests.Services.All(s => s.Id.Namespace == "media"));
         var mesh = MeshCompiler.Compile(manifests.Services);
         Assert.False(mesh.HasErrors, string.Join(Environment.NewLine, mesh.Diagnostics));
-        return mesh.RouteTables.ToDictionary(p => $"{p.Key.Namespace}.{p.Key.Name}", p => p.Value);
+        var tables = mesh.RouteTables.ToDictionary(p => $"{p.Key.Namespace}.{p.Key.Name}", p => p.Value);
+        Assert.NotNull(mesh.GatewayTable);
+        tables.Add($"{mesh.GatewayTable.Service.Namespace}.{mesh.GatewayTable.Service.Name}", mesh.GatewayTable);
+        return tables;
     }
 
     private static void Reverse(YamlNode node)
