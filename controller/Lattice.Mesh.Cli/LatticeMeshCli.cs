@@ -116,8 +116,10 @@ internal static class LatticeMeshCli
                 return Usage;
             }
 
-            if (input.Compilation.RouteTables.TryGetValue(id, out var table))
+            // The gateway is not a LatticeService, but it has a table: every service's ingress hosts.
+            if ((input.Compilation.RouteTables.TryGetValue(id, out var table) ? table : id == Options(result).Gateway ? input.Compilation.GatewayTable : null) is { } found)
             {
+                table = found;
                 output.WriteLine(RouteTableSerializer.Serialize(table));
                 TextReport.WriteDiagnostics(errorConsole, input.Diagnostics.Where(d => !d.IsError || d.Resource?.EndsWith($" {id}", StringComparison.Ordinal) == true).ToList());
                 return Valid;
@@ -128,7 +130,7 @@ internal static class LatticeMeshCli
                 TextReport.WriteDiagnostics(errorConsole, input.Diagnostics);
             }
 
-            var known = string.Join(", ", input.Compilation.RouteTables.Keys.Order());
+            var known = string.Join(", ", input.Compilation.RouteTables.Keys.Concat(input.Compilation.GatewayTable is null ? [] : [Options(result).Gateway]).Order());
             errorConsole.MarkupLine(input.Compilation.Failed.Contains(id)
                 ? $"[red]lattice-mesh: {Markup.Escape(id.ToString())} has errors, so it has no route table.[/] Fix: correct the errors above."
                 : $"[red]lattice-mesh: there is no service {Markup.Escape(id.ToString())}.[/] Fix: use one of {Markup.Escape(known)}.");

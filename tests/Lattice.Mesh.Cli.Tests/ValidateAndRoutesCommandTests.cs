@@ -97,6 +97,17 @@ public sealed class ValidateAndRoutesCommandTests : IDisposable
     }
 
     [Fact]
+    public void Routes_PrintsTheGatewaysTable_WithEveryIngressHost()
+    {
+        var (exitCode, output, _) = Cli.Run("routes", Cli.MediaServer, "--service", "lattice-system/lattice-gateway");
+
+        Assert.Equal(0, exitCode);
+        var read = RouteTableSerializer.Read(output);
+        Assert.True(read.IsValid, string.Join("; ", read.Errors));
+        Assert.Equal([("jellyfin.home.local", "media/jellyfin"), ("sonarr.home.local", "media/sonarr")], read.Table.Gateway.Select(h => (h.Host, h.Service)));
+    }
+
+    [Fact]
     public void Routes_HonoursTheTrustDomain()
     {
         var (_, output, _) = Cli.Run("routes", Cli.MediaServer, "--service", "media/nzbget", "--trust-domain", "home.arpa");
