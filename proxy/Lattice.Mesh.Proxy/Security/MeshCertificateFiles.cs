@@ -51,31 +51,7 @@ internal static class MeshCertificateFiles
                 }
             }
 
-            try
-            {
-                presented.ImportFromPem(chainPem);
-                if (presented.Count == 0)
-                {
-                    errors.Add($"the certificate chain {options.CertificatePath} holds no certificate; it must hold the workload certificate (PEM)");
-                }
-            }
-            catch (CryptographicException e)
-            {
-                errors.Add($"the certificate chain {options.CertificatePath} is not valid PEM certificates ({e.Message})");
-            }
-
-            if (presented.Count > 0)
-            {
-                try
-                {
-                    // Takes the first certificate of the chain, and refuses a key that is not its key.
-                    leaf = X509Certificate2.CreateFromPem(chainPem, keyPem);
-                }
-                catch (Exception e) when (e is CryptographicException or ArgumentException)
-                {
-                    errors.Add($"the private key {options.KeyPath} cannot be used with the certificate in {options.CertificatePath} ({e.Message}); write the key issued with that certificate");
-                }
-            }
+            leaf = PemCertificatePair.Read(chainPem, keyPem, presented, $"the certificate chain {options.CertificatePath}", options.KeyPath, "the workload certificate", errors);
 
             if (leaf is not null)
             {
@@ -89,15 +65,8 @@ internal static class MeshCertificateFiles
             }
 
             SpiffeCertificates.TryGetSpiffeId(leaf, out var spiffeId);
-            var intermediates = new X509Certificate2Collection();
-            for (var i = 1; i < presented.Count; i++)
-            {
-                intermediates.Add(presented[i]);
-            }
-
-            presented[0].Dispose();
-            presented.Clear();
-            snapshot = new MeshCertificateSnapshot(ForTls(leaf), spiffeId, intermediates, bundle, time);
+            var intermediates = PemCertificatePair.TakeIntermediates(presented);
+            snapshot = new MeshCertificateSnapshot(PemCertificatePair.ForTls(leaf), spiffeId, intermediates, bundle, time);
             leaf = null;
             bundle = new X509Certificate2Collection();
             failure = string.Empty;
@@ -166,28 +135,4 @@ internal static class MeshCertificateFiles
             usage.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == oid.Value);
     }
 
-    /// <summary>
-    /// SChannel (Windows) cannot serve TLS from a key that lives only in memory, which is what a PEM import gives;
-    /// a round trip through PKCS#12 gives it a key it can use. Other platforms use the certificate as it is.
-    /// </summary>
-    private static X509Certificate2 ForTls(X509Certificate2 certificate)
-    {
-        if (!OperatingSystem.IsWindows())
-        {
-            return certificate;
-        }
-
-        using (certificate)
-        {
-            var pkcs12 = certificate.Export(X509ContentType.Pkcs12);
-            try
-            {
-                return X509CertificateLoader.LoadPkcs12(pkcs12, password: null);
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(pkcs12);
-            }
-        }
-    }
 }
