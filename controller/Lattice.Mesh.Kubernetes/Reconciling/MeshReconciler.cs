@@ -36,6 +36,7 @@ public sealed partial class MeshReconciler : IDisposable
     private volatile bool _leader;
     private readonly System.Diagnostics.Metrics.Meter _meter;
     private int _writes;
+    private DateTimeOffset _lastFullApply = DateTimeOffset.MinValue;
     private Dictionary<ServiceId, int> _podsWithoutSidecar = [];
     private readonly HashSet<string> _bundlePublished = new(StringComparer.Ordinal);
 
@@ -99,6 +100,15 @@ public sealed partial class MeshReconciler : IDisposable
             var reported = _distributor.Reported;
             var nudged = Volatile.Read(ref _nudged).Task;
             var leader = _leader;
+            if (leader && _options.Time.GetUtcNow() - _lastFullApply > _options.ReapplyInterval)
+            {
+                // Someone may have edited or deleted what was applied: apply everything again now and then (server-side
+                // apply of an unchanged object changes nothing), so drift heals without a watch on every kind.
+                _applied.Clear();
+                _bundlePublished.Clear();
+                _lastFullApply = _options.Time.GetUtcNow();
+            }
+
             if (leader && !wasLeader)
             {
                 _bundlePublished.Clear();
@@ -440,6 +450,9 @@ public sealed record ReconcilerOptions
 
     /// <summary>Recompute at least this often, even with no change watched (pods are listed, not watched).</summary>
     public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Apply every workload again at least this often, so that hand edits and deletions are undone.</summary>
+    public TimeSpan ReapplyInterval { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>The mesh CA certificate to publish as the lattice-mesh-ca ConfigMap, or null not to.</summary>
     public string? TrustBundlePem { get; init; }

@@ -45,7 +45,7 @@ internal sealed class MeshInCluster : IAsyncDisposable
         {
             Namespace = SystemNamespace,
             Identity = identity,
-            Reconciler = new ReconcilerOptions { WatchNamespace = Namespace, Coalesce = TimeSpan.FromMilliseconds(50), RetryAfter = TimeSpan.FromMilliseconds(500), ResyncInterval = TimeSpan.FromSeconds(1) },
+            Reconciler = new ReconcilerOptions { WatchNamespace = Namespace, Coalesce = TimeSpan.FromMilliseconds(50), RetryAfter = TimeSpan.FromMilliseconds(500), ResyncInterval = TimeSpan.FromSeconds(1), ReapplyInterval = TimeSpan.FromSeconds(3) },
             Election = new LeaderElectionTimings { LeaseDuration = TimeSpan.FromSeconds(3), RenewDeadline = TimeSpan.FromSeconds(2), RetryPeriod = TimeSpan.FromMilliseconds(500) },
         }, Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Warning)), TestContext.Current.CancellationToken);
         _planes.Add(plane);

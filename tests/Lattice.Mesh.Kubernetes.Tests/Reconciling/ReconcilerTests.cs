@@ -134,6 +134,20 @@ public sealed class ReconcilerTests(KubernetesCluster cluster) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnObjectDeletedByHand_IsPutBack()
+    {
+        await Wait.UntilAsync(async () => (await _mesh.ConditionAsync("nzbget", "Ready"))?.Status == "True", "nzbget to be Ready");
+        var before = await _mesh.Client.CoreV1.ReadNamespacedServiceAsync("nzbget", _mesh.Namespace, cancellationToken: Ct);
+
+        var (deleted, _, error) = await cluster.KubectlAsync("delete", "service", "nzbget", "-n", _mesh.Namespace);
+        Assert.True(deleted == 0, error);
+
+        await Wait.UntilAsync(
+            async () => (await _mesh.Client.CoreV1.ListNamespacedServiceAsync(_mesh.Namespace, fieldSelector: "metadata.name=nzbget", cancellationToken: Ct)).Items.SingleOrDefault() is { } again && again.Metadata.Uid != before.Metadata.Uid,
+            "the controller to apply nzbget's Service again");
+    }
+
+    [Fact]
     public async Task PodsRunningWithoutTheSidecar_AreReported_InStatusAndAsAMetric()
     {
         // No injector runs here, so the pods the controller-manager makes for the seed's Deployments have no sidecar.
