@@ -94,6 +94,7 @@ public sealed class ProxyServer : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.AllowHostHeaderOverride = true; // absolute-form requests (HTTP proxy style) route by their authority
+            kestrel.Limits.MaxRequestBodySize = null; // bodies stream through (media uploads); the app sets its own limit
             var certificates = kestrel.ApplicationServices.GetRequiredService<MeshCertificateStore>();
             kestrel.Listen(IPAddress.Loopback, options.OutboundPort, listen =>
             {

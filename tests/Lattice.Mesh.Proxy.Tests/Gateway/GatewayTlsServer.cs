@@ -90,38 +90,7 @@ internal sealed class GatewayTlsServer : IAsyncDisposable
     /// An HTTPS client for <c>https://&lt;host&gt;:&lt;port&gt;/</c> that connects to this server whatever the host, so
     /// SNI and the name check are the host's. Each handshake's serial goes to <paramref name="presented"/>.
     /// </summary>
-    public HttpClient Client(Action<string>? presented = null)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            UseProxy = false,
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    await socket.ConnectAsync(IPAddress.Loopback, Port, cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        handler.SslOptions.CertificateRevocationCheckMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
-        {
-            if (certificate is not null)
-            {
-                presented?.Invoke(certificate.GetSerialNumberString());
-            }
-
-            return _pki.Accepts(certificate, chain, errors);
-        };
-        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
-    }
+    public HttpClient Client(Action<string>? presented = null) => new(_pki.LoopbackHandler(Port, presented)) { Timeout = TimeSpan.FromSeconds(30) };
 
     public Uri Url(string host) => new($"https://{host}:{Port}/");
 

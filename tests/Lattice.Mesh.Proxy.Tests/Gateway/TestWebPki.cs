@@ -66,6 +66,44 @@ internal sealed class TestWebPki : IDisposable
     }
 
     /// <summary>
+    /// A client handler that connects to 127.0.0.1:<paramref name="port"/> whatever the URL's host, so that SNI and the
+    /// name check are the host's, and trusts only this PKI. Each presented certificate's serial goes to <paramref name="presented"/>.
+    /// </summary>
+    public SocketsHttpHandler LoopbackHandler(int port, Action<string>? presented = null, bool allowAutoRedirect = true)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = allowAutoRedirect,
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(System.Net.IPAddress.Loopback, port, cancellationToken);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        handler.SslOptions.CertificateRevocationCheckMode = X509RevocationMode.NoCheck;
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
+        {
+            if (certificate is not null)
+            {
+                presented?.Invoke(certificate.GetSerialNumberString());
+            }
+
+            return Accepts(certificate, chain, errors);
+        };
+        return handler;
+    }
+
+    /// <summary>
     /// Whether a TLS client should accept <paramref name="presented"/> for the host it asked for: it must chain to
     /// this CA only (through the intermediates the server sent), and the platform must have found the host among its names (no <see cref="System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch"/>).
     /// </summary>
