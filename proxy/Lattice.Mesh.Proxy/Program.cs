@@ -6,11 +6,54 @@ using Lattice.Mesh.Proxy.Configuration;
 // One image serves every role in the pod; the first argument picks it:
 //   lattice-proxy capture --apply --proxy-uid=1337 ...   the init container: iptables rules that send the pod's TCP through the sidecar
 //   lattice-proxy wait [--admin=...] [--timeout=60s]     the app's postStart hook: hold the app until the sidecar is ready
+//   lattice-proxy gateway --RouteTable=... --Secrets=...  the ingress gateway (jellyfin.home.local, ...)
 //   lattice-proxy --RouteTable=... (no subcommand)        the sidecar itself
 switch (args.FirstOrDefault())
 {
     case "capture":
         return await CaptureCommand.RunAsync(args[1..], Console.Out, Console.Error, CancellationToken.None);
+    case "gateway":
+        using (var stopping = new CancellationTokenSource())
+        {
+            Console.CancelKeyPress += (_, e) =>
+            {
+                e.Cancel = true;
+                stopping.Cancel();
+            };
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                try
+                {
+                    stopping.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Already stopped.
+                }
+            };
+            var gatewayParent = args.FirstOrDefault(a => a.StartsWith("--ParentProcessId=", StringComparison.Ordinal));
+            if (gatewayParent is not null && int.TryParse(gatewayParent["--ParentProcessId=".Length..], System.Globalization.CultureInfo.InvariantCulture, out var gatewayParentId))
+            {
+                // Started by lattice-mesh up: go when it goes.
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        using var parent = System.Diagnostics.Process.GetProcessById(gatewayParentId);
+                        await parent.WaitForExitAsync();
+                    }
+                    catch (ArgumentException)
+                    {
+                        // Already gone.
+                    }
+
+                    await stopping.CancelAsync();
+                });
+            }
+
+            return await Lattice.Mesh.Proxy.Gateway.GatewayCommand.RunAsync(args[1..], Console.Out, Console.Error, stopping.Token);
+        }
+
     case "wait":
         using (var interrupted = new CancellationTokenSource())
         {

@@ -45,7 +45,7 @@ public sealed class LocalMeshLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task Stopping_LeavesNoProcessBehind()
     {
-        Assert.Equal(3, _up.LiveSidecars());
+        Assert.Equal(4, _up.LiveSidecars()); // three sidecars and the ingress gateway
 
         var exitCode = await _up.TerminateAsync(TestContext.Current.CancellationToken);
 

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
@@ -86,6 +87,40 @@ public sealed class LocalMeshTests(LocalMeshTests.Mesh mesh) : IClassFixture<Loc
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(token));
         }
+    }
+
+    [Theory]
+    [InlineData("jellyfin")]
+    [InlineData("sonarr")]
+    public async Task TheIngressGateway_ServesEachHostOverTls_ToItsService(string service)
+    {
+        var gateway = mesh.Up.Endpoints.GetProperty("gateway");
+        var https = new Uri(gateway.GetProperty("https").GetString()!);
+        using var ca = X509CertificateLoader.LoadCertificateFromFile(gateway.GetProperty("ca").GetString()!);
+        using var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(IPAddress.Loopback, https.Port, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+        {
+            // The name must match (SNI chose the certificate), and it must chain to the ingress CA up keeps.
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 && chain.Build(X509CertificateLoader.LoadCertificate(certificate!.GetRawCertData()));
+        };
+        using var client = new HttpClient(handler);
+
+        var body = await client.GetStringAsync(new Uri($"https://{service}.home.local:{https.Port}/"), TestContext.Current.CancellationToken);
+
+        Assert.Equal($"{service}\n", body);
     }
 
     /// <summary>One local mesh for the class.</summary>

@@ -25,6 +25,7 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
     private readonly Dictionary<ServiceId, (StandInApp App, SidecarProcess Sidecar)> _services = [];
     private MeshCertificateAuthority? _authority;
     private ControllerServer? _controller;
+    private LocalGateway? _gateway;
     private FileWatch? _watch;
 
     public async Task<int> RunAsync(CancellationToken stopping)
@@ -66,7 +67,12 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
             _services[id] = (app, sidecar);
         }
 
-        Publish(input);
+        var compilation = Publish(input);
+        if (compilation.GatewayTable is { } gatewayTable)
+        {
+            _gateway = await LocalGateway.StartAsync(stateFolder, run.FullName, authority, gatewayTable, error, stopping);
+        }
+
         await WaitUntilReadyAsync(stopping);
         await WriteEndpointsAsync(controllerUri);
         await PrintAsync(input);
@@ -87,6 +93,11 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
     public async ValueTask DisposeAsync()
     {
         _watch?.Dispose();
+        if (_gateway is not null)
+        {
+            await _gateway.DisposeAsync();
+        }
+
         foreach (var (app, sidecar) in _services.Values)
         {
             await sidecar.DisposeAsync();
@@ -106,10 +117,11 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
         AddressOf = id => _services.TryGetValue(id, out var s) ? $"127.0.0.1:{s.Sidecar.Inbound.Port}" : "127.0.0.1:9",
     };
 
-    private void Publish(MeshInput input)
+    private MeshCompilation Publish(MeshInput input)
     {
         var compilation = MeshCompiler.Compile(input.Manifests.Services, Options());
         _distributor.Publish(compilation.RouteTables, compilation.Failed);
+        return compilation;
     }
 
     /// <summary>A manifest changed: recompile and push. A bad edit is reported, and every service keeps what it had.</summary>
@@ -143,6 +155,10 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
         var compilation = MeshCompiler.Compile(input.Manifests.Services, Options());
         var before = _distributor.Tables;
         _distributor.Publish(compilation.RouteTables, compilation.Failed);
+        if (_gateway is not null && compilation.GatewayTable is { } gatewayTable)
+        {
+            _gateway.Update(gatewayTable);
+        }
         foreach (var (id, table) in _distributor.Tables.Where(t => !before.TryGetValue(t.Key, out var old) || old.Revision != t.Value.Revision))
         {
             output.WriteLine($"pushed {table.Revision} to {id}");
@@ -213,7 +229,9 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
             };
         }
 
-        var document = new JsonObject { ["services"] = services, ["controller"] = Origin(controller), ["gateway"] = null };
+        var document = new JsonObject { ["services"] = services, ["controller"] = Origin(controller),
+            ["gateway"] = _gateway is null ? null : new JsonObject { ["http"] = Origin(_gateway.Http), ["https"] = Origin(_gateway.Https), ["ca"] = _gateway.CaPath },
+        };
         var temporary = endpointsFile + ".tmp";
         await File.WriteAllTextAsync(temporary, document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         File.Move(temporary, endpointsFile, overwrite: true);
@@ -254,6 +272,13 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
         {
             await output.WriteLineAsync($"A rate limit ({limited.Callee.Name} allows {limited.Caller.Name} {limit.RequestsPerInterval} per {limit.IntervalSeconds}s; the next answer is 429):");
             await output.WriteLineAsync($"  for i in $(seq {limit.RequestsPerInterval + 1}); do curl -s -o /dev/null -w '%{{http_code}}\\n' {Origin(_services[limited.Caller].App.Address)}/call/{limited.Callee.Name}/; done | sort | uniq -c");
+        }
+
+        if (_gateway is not null && input.Compilation.Graph.Services.Select(id => input.Compilation.Graph[id]).FirstOrDefault(s => s.Spec.Ingress is not null) is { Spec.Ingress: { } ingress })
+        {
+            var host = ingress.Hosts[0];
+            await output.WriteLineAsync($"Through the ingress gateway (http {Origin(_gateway.Http)}, https {Origin(_gateway.Https)}; its CA is {_gateway.CaPath}):");
+            await output.WriteLineAsync($"  curl -s --cacert {_gateway.CaPath} --resolve {host}:{_gateway.Https.Port}:127.0.0.1 https://{host}:{_gateway.Https.Port}/");
         }
 
         await output.WriteLineAsync();

@@ -3,26 +3,48 @@ using System.Text.RegularExpressions;
 
 namespace Lattice.Mesh.Cli.LocalMesh;
 
-/// <summary>One real lattice-proxy process; it reads its listening addresses from the proxy's own start-up line.</summary>
+/// <summary>
+/// One real lattice-proxy process, in any of its roles (a sidecar, the gateway); it learns where the process listens
+/// from the process's own start-up line, matched by <c>listening</c>, whose named groups become <see cref="Addresses"/>.
+/// </summary>
 internal sealed partial class SidecarProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private SidecarProcess(Process process, Uri outbound, Uri inbound, Uri admin)
+    private SidecarProcess(Process process, IReadOnlyDictionary<string, Uri> addresses)
     {
         _process = process;
-        Outbound = outbound;
-        Inbound = inbound;
-        Admin = admin;
+        Addresses = addresses;
     }
 
-    public Uri Outbound { get; }
+    public IReadOnlyDictionary<string, Uri> Addresses { get; }
 
-    public Uri Inbound { get; }
+    public Uri Outbound => Addresses["out"];
 
-    public Uri Admin { get; }
+    public Uri Inbound => Addresses["in"];
 
-    public static async Task<SidecarProcess> StartAsync(IEnumerable<string> arguments, TextWriter log, CancellationToken cancellationToken)
+    public Uri Admin => Addresses["admin"];
+
+    /// <summary>A sidecar: its outbound, inbound and admin listeners.</summary>
+    public static Task<SidecarProcess> StartAsync(IEnumerable<string> arguments, TextWriter log, CancellationToken cancellationToken) =>
+        StartAsync(arguments, SidecarListening(), log, cancellationToken);
+
+    /// <summary>The gateway (<c>lattice-proxy gateway</c>): its HTTP and HTTPS listeners, as "http" and "https".</summary>
+    public static Task<SidecarProcess> StartGatewayAsync(IEnumerable<string> arguments, TextWriter log, CancellationToken cancellationToken) =>
+        StartAsync(["gateway", .. arguments], GatewayListening(), log, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private static async Task<SidecarProcess> StartAsync(IEnumerable<string> arguments, Regex listening, TextWriter log, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lattice-proxy.dll"));
@@ -39,11 +61,12 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
         {
             while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
             {
-                if (Listening().Match(line) is { Success: true } match)
+                if (listening.Match(line) is { Success: true } match)
                 {
                     // Keep draining its output so the process never blocks on a full pipe.
                     _ = DrainAsync(process);
-                    return new SidecarProcess(process, new Uri(match.Groups["out"].Value), new Uri(match.Groups["in"].Value), new Uri(match.Groups["admin"].Value));
+                    var addresses = listening.GetGroupNames().Where(name => !int.TryParse(name, out _)).ToDictionary(name => name, name => new Uri(match.Groups[name].Value), StringComparer.Ordinal);
+                    return new SidecarProcess(process, addresses);
                 }
             }
         }
@@ -56,17 +79,6 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
         throw new InvalidOperationException($"lattice-proxy exited with code {process.ExitCode} before it listened");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
-
     private static async Task DrainAsync(Process process)
     {
         while (await process.StandardOutput.ReadLineAsync() is not null)
@@ -75,5 +87,8 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
     }
 
     [GeneratedRegex(@"listening: outbound (?<out>\S+), inbound (?<in>\S+), admin (?<admin>\S+?)/?$")]
-    private static partial Regex Listening();
+    private static partial Regex SidecarListening();
+
+    [GeneratedRegex(@"^Gateway listening: http (?<http>\S+?)/?, https (?<https>\S+?)/?$")]
+    private static partial Regex GatewayListening();
 }
