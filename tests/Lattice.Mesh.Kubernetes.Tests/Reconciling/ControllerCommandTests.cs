@@ -18,6 +18,7 @@ public sealed class ControllerCommandTests(KubernetesCluster cluster) : IAsyncLi
     {
         var metricsPort = LoopbackPort.Free();
         using var controller = Start("controller", "--kubeconfig", cluster.KubeconfigPath, "--listen", "127.0.0.1:0", "--metrics-listen", $"127.0.0.1:{metricsPort}", "--namespace", _mesh.SystemNamespace, "--watch-namespace", _mesh.Namespace);
+        using var killOnFailure = new KillOnDispose(controller);
         var output = new StringBuilder();
         controller.OutputDataReceived += (_, line) => { lock (output) { output.AppendLine(line.Data); } };
         controller.ErrorDataReceived += (_, line) => { lock (output) { output.AppendLine(line.Data); } };
@@ -77,5 +78,17 @@ public sealed class ControllerCommandTests(KubernetesCluster cluster) : IAsyncLi
         }
 
         return Process.Start(start)!;
+    }
+
+    /// <summary>A failed assertion must not leave the process running.</summary>
+    private sealed class KillOnDispose(Process process) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
     }
 }
