@@ -22,7 +22,7 @@ public sealed class LeadershipTests(KubernetesCluster cluster) : IAsyncLifetime
 
         await _mesh.ApplyMediaStackAsync();
         await Wait.UntilAsync(async () => (await _mesh.ConditionAsync("sonarr", "Ready"))?.Status == "True", "the leader to reconcile sonarr");
-        await Wait.UntilAsync(() => Task.FromResult(standby.Reconciler.Passes > 0 && standby.Distributor.Tables.Count == 3), "the standby to compute the same mesh");
+        await Wait.UntilAsync(() => Task.FromResult(standby.Reconciler.Passes > 0 && standby.Distributor.Tables.Count == 4), "the standby to compute the same mesh (three services and the gateway)");
 
         Assert.False(standby.Leadership.IsLeader);
         Assert.Equal(0, standby.Reconciler.Writes);
