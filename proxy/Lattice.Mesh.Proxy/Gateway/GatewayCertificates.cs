@@ -32,7 +32,7 @@ public sealed class GatewayCertificates : IDisposable
     private readonly Lock _lifecycle = new();
     private GatewayCertificateIndex _current = GatewayCertificateIndex.Empty;
     private FrozenRefusals _refused = FrozenRefusals.Empty;
-    private CancellationTokenSource _changed = new();
+    private readonly ChangeSignal _changed = new();
     private readonly Dictionary<string, string> _lastReported = new(StringComparer.Ordinal); // guarded by _reloading
     private readonly HashSet<string> _reportedConflicts = new(StringComparer.Ordinal); // guarded by _reloading
     private string? _folderProblem;
@@ -83,7 +83,7 @@ public sealed class GatewayCertificates : IDisposable
     /// Fires when a new index is published (a certificate added, replaced or removed). Take the token first, then read:
     /// a change between the two then still fires the token.
     /// </summary>
-    public IChangeToken GetChangeToken() => new CancellationChangeToken(Volatile.Read(ref _changed).Token);
+    public IChangeToken GetChangeToken() => _changed.GetChangeToken();
 
     /// <summary>
     /// The certificate for a TLS client's SNI name, for Kestrel's <c>ServerCertificateSelector</c>: a certificate that
@@ -414,19 +414,8 @@ public sealed class GatewayCertificates : IDisposable
         }
     }
 
-    private void Notify()
-    {
-        var previous = Interlocked.Exchange(ref _changed, new CancellationTokenSource());
-        try
-        {
-            previous.Cancel();
-        }
-        catch (AggregateException e)
-        {
-            // A listener's failure must not stop the reload that published the index, nor the next one.
-            GatewayCertificateLog.ListenerFailed(_logger, e);
-        }
-    }
+    // A listener's failure must not stop the reload that published, nor the next one.
+    private void Notify() => _changed.Notify(e => GatewayCertificateLog.ListenerFailed(_logger, e));
 
     /// <summary>The refused Secrets of the last reload, published whole like the index.</summary>
     private sealed class FrozenRefusals(IReadOnlyDictionary<string, string> bySecret)

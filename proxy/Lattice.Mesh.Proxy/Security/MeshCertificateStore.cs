@@ -24,7 +24,7 @@ public sealed class MeshCertificateStore : IDisposable
     private readonly Lock _reloading = new();
     private readonly Lock _lifecycle = new();
     private MeshCertificateSnapshot? _current;
-    private CancellationTokenSource _changed = new();
+    private readonly ChangeSignal _changed = new();
     private string? _lastError;
     private byte[]? _currentFingerprint; // guarded by _reloading
     private string? _lastReported; // guarded by _reloading
@@ -76,7 +76,7 @@ public sealed class MeshCertificateStore : IDisposable
     /// Fires when a new snapshot is published. Take the token first, then read <see cref="Current"/>: a change
     /// between the two then still fires the token.
     /// </summary>
-    public IChangeToken GetChangeToken() => new CancellationChangeToken(Volatile.Read(ref _changed).Token);
+    public IChangeToken GetChangeToken() => _changed.GetChangeToken();
 
     /// <summary>
     /// Loads the files once and starts watching and polling them. Never throws for bad or missing files: until they
@@ -351,17 +351,6 @@ public sealed class MeshCertificateStore : IDisposable
         }
     }
 
-    private void Notify()
-    {
-        var previous = Interlocked.Exchange(ref _changed, new CancellationTokenSource());
-        try
-        {
-            previous.Cancel();
-        }
-        catch (AggregateException e)
-        {
-            // A listener's failure must not stop the reload that published the snapshot, nor the next one.
-            SecurityLog.ListenerFailed(_logger, e);
-        }
-    }
+    // A listener's failure must not stop the reload that published, nor the next one.
+    private void Notify() => _changed.Notify(e => SecurityLog.ListenerFailed(_logger, e));
 }
