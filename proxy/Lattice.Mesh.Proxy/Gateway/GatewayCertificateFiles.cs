@@ -80,9 +80,6 @@ internal static class GatewayCertificateFiles
         }
     }
 
-    /// <summary>Lower case, without a trailing dot: the form names are indexed and looked up in.</summary>
-    public static string Normalize(string name) => name.TrimEnd('.').ToLowerInvariant();
-
     private static List<string> Check(X509Certificate2 leaf, string crt, DateTimeOffset now, List<string> errors)
     {
         var name = $"the certificate in {crt} (serial {leaf.SerialNumber})";
@@ -113,7 +110,7 @@ internal static class GatewayCertificateFiles
         {
             foreach (var dns in san.EnumerateDnsNames())
             {
-                var normalized = Normalize(dns);
+                var normalized = GatewayRoutes.Normalize(dns);
                 if (IsHostName(normalized))
                 {
                     names.Add(normalized);

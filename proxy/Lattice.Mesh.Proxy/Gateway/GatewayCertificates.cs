@@ -97,7 +97,7 @@ public sealed class GatewayCertificates : IDisposable
     /// </para>
     /// </summary>
     public X509Certificate2? Select(string? serverName) =>
-        string.IsNullOrEmpty(serverName) ? null : Volatile.Read(ref _current).Find(GatewayCertificateFiles.Normalize(serverName))?.Certificate;
+        string.IsNullOrEmpty(serverName) ? null : Volatile.Read(ref _current).Find(GatewayRoutes.Normalize(serverName))?.Certificate;
 
     /// <summary>
     /// Like <see cref="Select"/> (same names, same fail-closed null), but with the intermediates that followed the
@@ -108,7 +108,7 @@ public sealed class GatewayCertificates : IDisposable
     /// issued chain (Let's Encrypt's, for one) needs this.
     /// </summary>
     public System.Net.Security.SslStreamCertificateContext? SelectContext(string? serverName) =>
-        string.IsNullOrEmpty(serverName) ? null : Volatile.Read(ref _current).Find(GatewayCertificateFiles.Normalize(serverName))?.Context;
+        string.IsNullOrEmpty(serverName) ? null : Volatile.Read(ref _current).Find(GatewayRoutes.Normalize(serverName))?.Context;
 
     /// <summary>
     /// Whether <paramref name="host"/> has a certificate in force that is valid now, for readiness and diagnostics.
@@ -120,7 +120,7 @@ public sealed class GatewayCertificates : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(host);
         var index = Volatile.Read(ref _current);
         var refused = Volatile.Read(ref _refused).BySecret;
-        var normalized = GatewayCertificateFiles.Normalize(host);
+        var normalized = GatewayRoutes.Normalize(host);
         if (index.Find(normalized) is not { } certificate)
         {
             var problem = $"no certificate names '{normalized}': no Secret in {_folder} has it, or a wildcard for it, among the DNS names of its certificate; mount a kubernetes.io/tls Secret there whose certificate names it";
