@@ -1,26 +1,17 @@
+using Lattice.Mesh.Kubernetes.Tests.Support;
+
 namespace Lattice.Mesh.Kubernetes.Tests.Reconciling;
 
-/// <summary>Polls a condition against a deadline: the controller is asynchronous by nature, and tests never sleep.</summary>
+/// <summary>
+/// Waits for something the controller does asynchronously, by polling it against a deadline (<see cref="Poll"/>, which
+/// also rides out a moment of API server unavailability); tests never sleep.
+/// </summary>
 internal static class Wait
 {
     public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? within = null)
     {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(45));
-        var delay = TimeSpan.FromMilliseconds(20);
-        while (true)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
-
-            await Task.Delay(delay, TestContext.Current.CancellationToken);
-            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 250));
-        }
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(within ?? TimeSpan.FromSeconds(45));
+        await Poll.UntilAsync(what, _ => condition(), process: null, deadline.Token, probeTimeout: within ?? TimeSpan.FromSeconds(45));
     }
 }
