@@ -161,8 +161,15 @@ public sealed partial class LatticeServiceWatch
                 switch (type)
                 {
                     case WatchEventType.Added or WatchEventType.Modified:
+                        var known = _objects.GetValueOrDefault(item.Key);
                         _objects[item.Key] = item;
-                        Signal();
+                        if (known is null || !SameSpec(known, item))
+                        {
+                            Signal();
+                        }
+
+                        // else only its status (or labels) changed, most often by the controller's own status write:
+                        // the cache keeps it, but it is no reason for another pass.
                         break;
                     case WatchEventType.Deleted:
                         _objects.Remove(item.Key);
@@ -186,6 +193,10 @@ public sealed partial class LatticeServiceWatch
 
         return gone;
     }
+
+    private static bool SameSpec(LatticeServiceObject a, LatticeServiceObject b) =>
+        a.Metadata.Generation == b.Metadata.Generation && a.Metadata.Generation is not null
+        && a.Spec?.GetRawText() == b.Spec?.GetRawText();
 
     private void Signal()
     {
