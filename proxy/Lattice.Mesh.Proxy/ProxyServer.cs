@@ -132,9 +132,9 @@ public sealed class ProxyServer : IAsyncDisposable
         var certificatesStore = app.Services.GetRequiredService<MeshCertificateStore>();
         certificatesStore.Start();
         WorkloadCertificateClient? issuer = null;
-        if (options.BootstrapTokenPath is { Length: > 0 })
+        if (options.Controller is { BootstrapTokenPath.Length: > 0 } withToken)
         {
-            issuer = new WorkloadCertificateClient(options, certificatesStore, time, app.Services.GetRequiredService<ILogger<WorkloadCertificateClient>>());
+            issuer = new WorkloadCertificateClient(withToken, options.TrustBundlePath, certificatesStore, time, app.Services.GetRequiredService<ILogger<WorkloadCertificateClient>>());
             issuer.Start();
         }
 
@@ -143,9 +143,9 @@ public sealed class ProxyServer : IAsyncDisposable
         routes.Applied += snapshot => limiters.Retain(snapshot.Table.Inbound.Select(c => c.SpiffeId));
         routes.Watch(options.RouteTablePath, options.PollInterval, time);
         RouteTablePushClient? push = null;
-        if (options.ControllerUri is not null)
+        if (options.Controller is { } controller)
         {
-            push = new RouteTablePushClient(options, routes, certificatesStore, time, app.Services.GetRequiredService<ILogger<RouteTablePushClient>>());
+            push = new RouteTablePushClient(controller, options.RouteTablePath, routes, certificatesStore, time, app.Services.GetRequiredService<ILogger<RouteTablePushClient>>());
             push.Start();
         }
 

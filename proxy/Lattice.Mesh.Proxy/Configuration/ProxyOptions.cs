@@ -53,6 +53,11 @@ public sealed record ProxyOptions
 
     public TimeSpan ControllerBackoffLimit { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The controller settings above as one, or null when there is no controller.</summary>
+    internal ControllerConnection? Controller => ControllerUri is null
+        ? null
+        : new ControllerConnection { Uri = ControllerUri, BootstrapTokenPath = BootstrapTokenPath, Instance = Instance, BackoffLimit = ControllerBackoffLimit };
+
     /// <summary>The route table file, watched for changes (and written by the push client).</summary>
     public required string RouteTablePath { get; init; }
 

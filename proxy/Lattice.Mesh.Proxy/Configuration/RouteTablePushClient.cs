@@ -6,22 +6,30 @@ using Lattice.Mesh.RouteTable;
 namespace Lattice.Mesh.Proxy.Configuration;
 
 /// <summary>
-/// Keeps a stream open to the controller and hands every table it sends to <see cref="RouteTableSource.Offer"/>,
+/// Keeps a stream open to the controller and hands every table it sends to <see cref="RouteTableInput.Offer"/>,
 /// the same door the file uses. A table put in force is written to the route-table file (atomically) so that
 /// a sidecar restarted while the controller is away still enforces it, and its revision is reported back.
 /// With the controller unreachable the sidecar keeps its last table and reconnects with jittered backoff.
 /// </summary>
 internal sealed class RouteTablePushClient : BackgroundLoop
 {
-    private readonly ProxyOptions _options;
-    private readonly RouteTableSource _routes;
+    private readonly ControllerConnection _controller;
+    private readonly string _routeTablePath;
+    private readonly RouteTableInput _routes;
     private readonly MeshCertificateStore _certificates;
     private readonly TimeProvider _time;
     private readonly ILogger<RouteTablePushClient> _logger;
 
-    public RouteTablePushClient(ProxyOptions options, RouteTableSource routes, MeshCertificateStore certificates, TimeProvider time, ILogger<RouteTablePushClient> logger)
+    /// <param name="controller">The controller to watch.</param>
+    /// <param name="routeTablePath">Where each table put in force is persisted, for a restart without the controller.</param>
+    /// <param name="routes">The door the tables go in by.</param>
+    /// <param name="certificates">The certificate presented to the controller.</param>
+    /// <param name="time">The clock for backoff.</param>
+    /// <param name="logger">Where unreachability is logged.</param>
+    public RouteTablePushClient(ControllerConnection controller, string routeTablePath, RouteTableInput routes, MeshCertificateStore certificates, TimeProvider time, ILogger<RouteTablePushClient> logger)
     {
-        _options = options;
+        _controller = controller;
+        _routeTablePath = routeTablePath;
         _routes = routes;
         _certificates = certificates;
         _time = time;
@@ -47,7 +55,7 @@ internal sealed class RouteTablePushClient : BackgroundLoop
             }
             catch (Exception exception) when (exception is HttpRequestException or IOException or OperationCanceledException or InvalidOperationException or UnauthorizedAccessException or System.Security.Authentication.AuthenticationException)
             {
-                ProxyLog.ControllerUnreachable(_logger, _options.ControllerUri!.ToString(), exception.Message, _routes.Current?.Revision ?? "none");
+                ProxyLog.ControllerUnreachable(_logger, _controller.Uri.ToString(), exception.Message, _routes.Revision ?? "none");
             }
 
             // Full jitter: a fleet of sidecars does not reconnect in step after a controller restart.
@@ -56,7 +64,7 @@ internal sealed class RouteTablePushClient : BackgroundLoop
                 return;
             }
 
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.ControllerBackoffLimit.Ticks));
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _controller.BackoffLimit.Ticks));
         }
     }
 
@@ -86,7 +94,7 @@ internal sealed class RouteTablePushClient : BackgroundLoop
 
         using var handler = new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(5) };
         MeshTls.ConfigureClient(handler.SslOptions, _certificates, PushProtocol.ControllerSpiffeId(certificate.TrustDomain));
-        using var client = new HttpClient(handler) { BaseAddress = _options.ControllerUri, Timeout = Timeout.InfiniteTimeSpan, DefaultRequestVersion = HttpVersion.Version20 };
+        using var client = new HttpClient(handler) { BaseAddress = _controller.Uri, Timeout = Timeout.InfiniteTimeSpan, DefaultRequestVersion = HttpVersion.Version20 };
         using var response = await client.GetAsync(PushProtocol.WatchPath, HttpCompletionOption.ResponseHeadersRead, stopping);
         response.EnsureSuccessStatusCode();
         await using var stream = await response.Content.ReadAsStreamAsync(stopping);
@@ -109,8 +117,8 @@ internal sealed class RouteTablePushClient : BackgroundLoop
 
             delivered = true;
             var bytes = System.Text.Encoding.UTF8.GetBytes(line);
-            var before = _routes.Current?.Revision;
-            var read = _routes.Offer(bytes, _options.ControllerUri!.ToString());
+            var before = _routes.Revision;
+            var read = _routes.Offer(bytes, _controller.Uri.ToString());
             if (!read.IsValid)
             {
                 continue; // refused, logged and counted by the source; the last good table stays
@@ -118,7 +126,7 @@ internal sealed class RouteTablePushClient : BackgroundLoop
 
             if (read.Table.Revision != before)
             {
-                AtomicFile.Replace(_options.RouteTablePath, bytes);
+                AtomicFile.Replace(_routeTablePath, bytes);
             }
 
             await ReportAsync(client, read.Table.Revision, stopping);
@@ -129,7 +137,7 @@ internal sealed class RouteTablePushClient : BackgroundLoop
     {
         using var report = new HttpRequestMessage(HttpMethod.Post, PushProtocol.AppliedPath) { Version = HttpVersion.Version20 };
         report.Headers.Add(PushProtocol.RevisionHeader, revision);
-        report.Headers.Add(PushProtocol.InstanceHeader, _options.Instance);
+        report.Headers.Add(PushProtocol.InstanceHeader, _controller.Instance);
         using var response = await client.SendAsync(report, cancellationToken);
         response.EnsureSuccessStatusCode();
     }

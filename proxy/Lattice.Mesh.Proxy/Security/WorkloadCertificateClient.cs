@@ -18,20 +18,27 @@ namespace Lattice.Mesh.Proxy.Security;
 internal sealed class WorkloadCertificateClient : BackgroundLoop
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(250);
-    private readonly ProxyOptions _options;
+    private readonly ControllerConnection _controller;
+    private readonly string _trustBundlePath;
     private readonly MeshCertificateStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger<WorkloadCertificateClient> _logger;
     private (string Serial, DateTimeOffset RenewAt)? _issued;
 
-    public WorkloadCertificateClient(ProxyOptions options, MeshCertificateStore store, TimeProvider time, ILogger<WorkloadCertificateClient> logger)
+    /// <param name="controller">The controller, with the bootstrap token file.</param>
+    /// <param name="trustBundlePath">The trust bundle the controller's certificate must chain to.</param>
+    /// <param name="store">Where the issued certificate is put in force (and written).</param>
+    /// <param name="time">The clock for renewal and backoff.</param>
+    /// <param name="logger">Where issuance and failures are logged.</param>
+    public WorkloadCertificateClient(ControllerConnection controller, string trustBundlePath, MeshCertificateStore store, TimeProvider time, ILogger<WorkloadCertificateClient> logger)
     {
-        if (options.ControllerUri is null || string.IsNullOrEmpty(options.BootstrapTokenPath))
+        if (string.IsNullOrEmpty(controller.BootstrapTokenPath))
         {
-            throw new ArgumentException("Certificates are requested from a controller: set both the controller address and the bootstrap token file.", nameof(options));
+            throw new ArgumentException("Certificates are requested from a controller with a bootstrap credential: set the bootstrap token file.", nameof(controller));
         }
 
-        _options = options;
+        _controller = controller;
+        _trustBundlePath = trustBundlePath;
         _store = store;
         _time = time;
         _logger = logger;
@@ -75,7 +82,7 @@ internal sealed class WorkloadCertificateClient : BackgroundLoop
             }
             catch (Exception exception) when (exception is HttpRequestException or IOException or OperationCanceledException or InvalidOperationException or UnauthorizedAccessException or System.Security.Authentication.AuthenticationException)
             {
-                SecurityLog.CertificateRequestFailed(_logger, _options.ControllerUri!.ToString(), exception.Message, _store.Current?.ToString() ?? "none");
+                SecurityLog.CertificateRequestFailed(_logger, _controller.Uri.ToString(), exception.Message, _store.Current?.ToString() ?? "none");
             }
 
             if (!await JitteredDelayAsync(backoff, _time, stopping))
@@ -83,23 +90,23 @@ internal sealed class WorkloadCertificateClient : BackgroundLoop
                 return;
             }
 
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.ControllerBackoffLimit.Ticks));
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _controller.BackoffLimit.Ticks));
         }
     }
 
     private async Task RenewAsync(CancellationToken cancellationToken)
     {
-        var token = (await File.ReadAllTextAsync(_options.BootstrapTokenPath!, cancellationToken)).Trim();
+        var token = (await File.ReadAllTextAsync(_controller.BootstrapTokenPath!, cancellationToken)).Trim();
         if (token.Length == 0)
         {
-            throw new InvalidOperationException($"the bootstrap token file {_options.BootstrapTokenPath} is empty");
+            throw new InvalidOperationException($"the bootstrap token file {_controller.BootstrapTokenPath} is empty");
         }
 
         var trustBundle = new X509Certificate2Collection();
-        trustBundle.ImportFromPemFile(_options.TrustBundlePath);
+        trustBundle.ImportFromPemFile(_trustBundlePath);
         if (trustBundle.Count == 0)
         {
-            throw new InvalidOperationException($"the trust bundle {_options.TrustBundlePath} holds no certificate to check the controller with");
+            throw new InvalidOperationException($"the trust bundle {_trustBundlePath} holds no certificate to check the controller with");
         }
 
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -108,7 +115,7 @@ internal sealed class WorkloadCertificateClient : BackgroundLoop
         handler.SslOptions.EnabledSslProtocols = MeshTls.Protocols;
         handler.SslOptions.CertificateRevocationCheckMode = X509RevocationMode.NoCheck;
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, _) => IsController(certificate, chain, trustBundle);
-        using var client = new HttpClient(handler) { BaseAddress = _options.ControllerUri, Timeout = TimeSpan.FromSeconds(30) };
+        using var client = new HttpClient(handler) { BaseAddress = _controller.Uri, Timeout = TimeSpan.FromSeconds(30) };
         using var message = new HttpRequestMessage(HttpMethod.Post, CertificateProtocol.IssuePath)
         {
             Content = new StringContent(request, System.Text.Encoding.ASCII, CertificateProtocol.RequestContentType),
