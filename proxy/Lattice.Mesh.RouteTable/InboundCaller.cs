@@ -11,4 +11,11 @@ public sealed record InboundCaller
 
     /// <summary>The limit on this caller's requests; none when the callee declared none.</summary>
     public RateLimitPolicy? RateLimit { get; init; }
+
+    /// <summary>
+    /// The service port (one of the table's <c>ports</c>) this caller's requests are delivered to, whatever the port
+    /// in their Host: set for the gateway, to the service's ingress port. Null: chosen by the Host's port, else the
+    /// port named http, else the first.
+    /// </summary>
+    public int? Port { get; init; }
 }

@@ -29,7 +29,7 @@ public static class RouteTableValidator
         }
 
         ValidatePorts(table.Ports, Error);
-        ValidateInbound(table.Inbound, table.Replicas, Error);
+        ValidateInbound(table.Inbound, table.Replicas, table.Ports, Error);
         var hostOwners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         ValidateOutbound(table.Outbound, hostOwners, Error);
         ValidateDenied(table.Denied, hostOwners, Error);
@@ -109,7 +109,7 @@ public static class RouteTableValidator
         }
     }
 
-    private static void ValidateInbound(ImmutableArray<InboundCaller> callers, int replicas, Action<string, string, string> error)
+    private static void ValidateInbound(ImmutableArray<InboundCaller> callers, int replicas, ImmutableArray<ServicePort> ports, Action<string, string, string> error)
     {
         var identities = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < callers.Length; i++)
@@ -135,6 +135,11 @@ public static class RouteTableValidator
             if (caller.RateLimit is { } limit)
             {
                 ValidateRateLimit(limit, $"{field}.rateLimit", replicas, error);
+            }
+
+            if (caller.Port is { } port && (ports.IsDefault || !ports.Any(p => p?.Port == port)))
+            {
+                error($"{field}.port", $"{port} is not one of this service's ports", ports.IsDefaultOrEmpty ? "add it to ports, or drop port" : $"use one of {string.Join(", ", ports.Where(p => p is not null).Select(p => p.Port))}, or drop port");
             }
         }
     }

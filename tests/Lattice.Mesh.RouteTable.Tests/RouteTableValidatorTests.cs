@@ -28,6 +28,7 @@ public sealed class RouteTableValidatorTests
     [InlineData("caller limit over 0 seconds", "inbound[0].rateLimit.intervalSeconds")]
     [InlineData("caller limit of 0 requests", "inbound[0].rateLimit.requestsPerInterval")]
     [InlineData("caller limit divided by 0 replicas", "inbound[0].rateLimit.replicas")]
+    [InlineData("caller port not among the ports", "inbound[0].port")]
     [InlineData("destination service without namespace", "outbound[1].service")]
     [InlineData("destination spiffe id that is not one", "outbound[1].spiffeId")]
     [InlineData("attempts 0", "outbound[1].retries.attempts")]
@@ -132,6 +133,7 @@ public sealed class RouteTableValidatorTests
             "caller limit over 0 seconds" => table.WithInbound(0, c => c with { RateLimit = limit with { IntervalSeconds = 0 } }),
             "caller limit of 0 requests" => table.WithInbound(0, c => c with { RateLimit = RateLimitPolicy.Divide(0, 60, 100, SonarrTable.Replicas) }),
             "caller limit divided by 0 replicas" => table.WithInbound(0, c => c with { RateLimit = limit with { Replicas = 0 } }),
+            "caller port not among the ports" => table.WithInbound(0, c => c with { Port = 1234 }),
             "destination service without namespace" => table.WithOutbound(SonarrTable.Nzbget, d => d with { Service = "nzbget" }),
             "destination spiffe id that is not one" => table.WithOutbound(SonarrTable.Nzbget, d => d with { SpiffeId = "spiffe://lattice.local/media/nzbget" }),
             "attempts 0" => table.WithNzbgetRetries(r => r with { Attempts = 0 }),

@@ -374,6 +374,7 @@ public static class MeshCompiler
                     Service = options.Gateway.ToString(),
                     SpiffeId = options.SpiffeIdOf(options.Gateway),
                     RateLimit = ingress.RateLimit,
+                    Port = ingress.Port,
                 });
             }
 

@@ -54,7 +54,10 @@ internal sealed class InboundHandler(RouteTableSource routes, IHttpForwarder for
             }
         }
 
-        var port = context.Request.Host.Port is { } requested && snapshot.Ports.TryGetValue(requested, out var named) ? named : snapshot.DefaultPort;
+        // The gateway's requests go to the ingress port (its caller entry says which); others choose by Host's port.
+        var port = allowed.Port is { } fixedPort ? snapshot.Ports.GetValueOrDefault(fixedPort)
+            : context.Request.Host.Port is { } requested && snapshot.Ports.TryGetValue(requested, out var named) ? named
+            : snapshot.DefaultPort;
         if (port is null)
         {
             await ProxyResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "no_port", $"{self} declares no service ports", $"add service.ports to {self}");
