@@ -4,10 +4,10 @@ using Lattice.Mesh.RouteTable;
 namespace Lattice.Mesh.Cli.LocalMesh;
 
 /// <summary>
-/// The ingress gateway of the local mesh: a real <c>lattice-proxy gateway</c> process on loopback ports, fed the
-/// compiler's gateway table through a file it watches, with one public certificate per ingress TLS Secret issued by
-/// a local ingress CA (kept in the state folder, so a browser or curl can trust it once). Its mesh identity,
-/// lattice-system/lattice-gateway, comes from the mesh CA.
+/// The ingress gateway of the local mesh: a real <c>lattice-proxy gateway</c> process on loopback ports, fed by the
+/// local controller as in a cluster (its mesh identity, lattice-system/lattice-gateway, issued for its bootstrap
+/// token; its table pushed), with one public certificate per ingress TLS Secret issued by a local ingress CA (kept
+/// in the state folder, so a browser or curl can trust it once).
 /// </summary>
 internal sealed class LocalGateway : IAsyncDisposable
 {
@@ -30,7 +30,18 @@ internal sealed class LocalGateway : IAsyncDisposable
 
     public Uri Https => _process!.Addresses["https"];
 
-    public static async Task<LocalGateway> StartAsync(string stateFolder, string runFolder, MeshCertificateAuthority mesh, RouteTable.RouteTable table, TextWriter log, CancellationToken cancellationToken)
+    /// <summary>The status listener: <c>/healthz/ready</c> answers 200 once the gateway has its certificate and table.</summary>
+    public Uri Status => _process!.Addresses["status"];
+
+    /// <param name="stateFolder">Where the ingress CA is kept between runs.</param>
+    /// <param name="runFolder">This run's folder; the gateway's files go in its <c>gateway</c> subfolder.</param>
+    /// <param name="trustBundlePem">The mesh CA, which the gateway checks the controller and the sidecars with.</param>
+    /// <param name="controller">The local controller, which issues the gateway's mesh certificate and pushes its table.</param>
+    /// <param name="token">The gateway's bootstrap token for <paramref name="controller"/>.</param>
+    /// <param name="table">The first gateway table, for its hosts' certificates.</param>
+    /// <param name="log">Where the process's output goes.</param>
+    /// <param name="cancellationToken">Stops waiting for the process to listen.</param>
+    public static async Task<LocalGateway> StartAsync(string stateFolder, string runFolder, string trustBundlePem, Uri controller, string token, RouteTable.RouteTable table, TextWriter log, CancellationToken cancellationToken)
     {
         var caFolder = Directory.CreateDirectory(Path.Combine(stateFolder, "ingress-ca")).FullName;
         var (caPath, keyPath) = (Path.Combine(caFolder, "ca.crt"), Path.Combine(caFolder, "ca.key"));
@@ -45,26 +56,28 @@ internal sealed class LocalGateway : IAsyncDisposable
             await ingress.WriteToFilesAsync(caPath, keyPath, cancellationToken);
         }
 
+        // Like a sidecar, the gateway gets the trust bundle and a bootstrap token, never a key; its table comes by push.
         var folder = Directory.CreateDirectory(Path.Combine(runFolder, "gateway")).FullName;
-        using (var own = mesh.IssueWorkload(SpiffeId.For(mesh.TrustDomain, "lattice-system", "lattice-gateway")))
-        {
-            own.WriteFiles(Path.Combine(folder, "mesh"));
-        }
-
+        AtomicFile.Replace(Path.Combine(folder, WorkloadCertificate.TrustBundleFile), trustBundlePem);
+        AtomicFile.Replace(Path.Combine(folder, "bootstrap-token"), token, secret: true);
         var gateway = new LocalGateway(ingress, folder, caPath);
-        gateway.Update(table);
+        gateway.IssueCertificates(table);
         gateway._process = await SidecarProcess.StartGatewayAsync(
         [
             $"--RouteTable={Path.Combine(folder, "routes.json")}", $"--Secrets={Path.Combine(folder, "secrets")}",
-            $"--Certificate={Path.Combine(folder, "mesh", WorkloadCertificate.CertificateFile)}", $"--Key={Path.Combine(folder, "mesh", WorkloadCertificate.KeyFile)}",
-            $"--TrustBundle={Path.Combine(folder, "mesh", WorkloadCertificate.TrustBundleFile)}",
-            "--HttpPort=0", "--HttpsPort=0", "--BindAddress=127.0.0.1", $"--ParentProcessId={Environment.ProcessId}",
+            $"--Certificate={Path.Combine(folder, WorkloadCertificate.CertificateFile)}", $"--Key={Path.Combine(folder, WorkloadCertificate.KeyFile)}",
+            $"--TrustBundle={Path.Combine(folder, WorkloadCertificate.TrustBundleFile)}", $"--Controller={controller}",
+            $"--BootstrapToken={Path.Combine(folder, "bootstrap-token")}", "--Instance=local-gateway",
+            "--HttpPort=0", "--HttpsPort=0", "--StatusPort=0", "--PublicHttpsPort=0", "--BindAddress=127.0.0.1", $"--ParentProcessId={Environment.ProcessId}",
         ], log, cancellationToken);
         return gateway;
     }
 
-    /// <summary>Puts a new gateway table in force: certificates for hosts it has not had yet, then the table (write, then rename).</summary>
-    public void Update(RouteTable.RouteTable table)
+    /// <summary>
+    /// Issues certificates for the hosts of <paramref name="table"/> that have none yet (a local stand-in for
+    /// <c>mode: auto</c>). The table itself reaches the gateway from the controller.
+    /// </summary>
+    public void IssueCertificates(RouteTable.RouteTable table)
     {
         foreach (var secret in table.Gateway.GroupBy(h => h.Tls.SecretName, StringComparer.Ordinal))
         {
@@ -74,13 +87,11 @@ internal sealed class LocalGateway : IAsyncDisposable
                 continue;
             }
 
-            // A local stand-in for mode: auto. The certificate names the hosts; its SPIFFE id only says which Secret it is.
+            // The certificate names the hosts; its SPIFFE id only says which Secret it is.
             using var issued = _ingress.IssueWorkload(SpiffeId.For(_ingress.TrustDomain, "ingress", secret.Key), TimeSpan.FromDays(90), secret.Select(h => h.Host));
             issued.WriteFiles(Path.Combine(_folder, "secrets", secret.Key));
             _issued[secret.Key] = hosts;
         }
-
-        AtomicFile.Replace(Path.Combine(_folder, "routes.json"), RouteTableSerializer.SerializeToUtf8Bytes(table));
     }
 
     public async ValueTask DisposeAsync()

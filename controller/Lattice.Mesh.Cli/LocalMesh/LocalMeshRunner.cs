@@ -70,7 +70,7 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
         var compilation = Publish(input);
         if (compilation.GatewayTable is { } gatewayTable)
         {
-            _gateway = await LocalGateway.StartAsync(stateFolder, run.FullName, authority, gatewayTable, error, stopping);
+            _gateway = await LocalGateway.StartAsync(stateFolder, run.FullName, authority.CertificatePem, controllerUri, _tokens.Issue(CompilerOptions.DefaultGateway), gatewayTable, error, stopping);
         }
 
         await WaitUntilReadyAsync(stopping);
@@ -157,7 +157,7 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
         _distributor.Publish(ServedTables.Of(compilation, CompilerOptions.DefaultGateway), compilation.Failed);
         if (_gateway is not null && compilation.GatewayTable is { } gatewayTable)
         {
-            _gateway.Update(gatewayTable);
+            _gateway.IssueCertificates(gatewayTable);
         }
         foreach (var (id, table) in _distributor.Tables.Where(t => !before.TryGetValue(t.Key, out var old) || old.Revision != t.Value.Revision))
         {
@@ -190,11 +190,17 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
     {
         using var client = new HttpClient();
         var deadline = DateTime.UtcNow.AddMinutes(1);
-        foreach (var (id, (_, sidecar)) in _services)
+        var probes = _services.Select(s => ($"the sidecar of {s.Key}", new Uri(s.Value.Sidecar.Admin, "/readyz"))).ToList();
+        if (_gateway is not null)
+        {
+            probes.Add(("the gateway", new Uri(_gateway.Status, "/healthz/ready")));
+        }
+
+        foreach (var (what, probe) in probes)
         {
             while (true)
             {
-                using var response = await client.GetAsync(new Uri(sidecar.Admin, "/readyz"), cancellationToken);
+                using var response = await client.GetAsync(probe, cancellationToken);
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     break;
@@ -202,7 +208,7 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
 
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new TimeoutException($"the sidecar of {id} is not ready: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                    throw new TimeoutException($"{what} is not ready: {await response.Content.ReadAsStringAsync(cancellationToken)}");
                 }
 
                 await Task.Delay(50, cancellationToken);

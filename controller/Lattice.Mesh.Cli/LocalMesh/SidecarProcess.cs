@@ -89,6 +89,6 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
     [GeneratedRegex(@"listening: outbound (?<out>\S+), inbound (?<in>\S+), admin (?<admin>\S+?)/?$")]
     private static partial Regex SidecarListening();
 
-    [GeneratedRegex(@"^Gateway listening: http (?<http>\S+?)/?, https (?<https>\S+?)/?$")]
+    [GeneratedRegex(@"^Gateway listening: http (?<http>\S+?)/?, https (?<https>\S+?)/?, status (?<status>\S+?)/?$")]
     private static partial Regex GatewayListening();
 }

@@ -1,18 +1,18 @@
 using System.Globalization;
 using Lattice.Mesh.Proxy.Configuration;
 using Lattice.Mesh.Proxy.Security;
-using Lattice.Mesh.RouteTable;
 
 namespace Lattice.Mesh.Proxy.Gateway;
 
 /// <summary>
-/// <c>lattice-proxy gateway</c>: the same binary as the ingress gateway. Its route table is a file it watches (written
-/// by <c>lattice-mesh up</c>, or mounted), its public certificates a folder of TLS Secrets, its mesh identity the
-/// usual certificate files. It prints one line saying where it listens, which <c>up</c> reads.
+/// <c>lattice-proxy gateway</c>: the same binary as the ingress gateway. Its route table is a file it watches: pushed
+/// there by the controller with <c>--Controller</c> (in the cluster), or written by <c>lattice-mesh up</c>. Its public
+/// certificates are a folder of TLS Secrets; its mesh identity is the usual certificate files, issued by the
+/// controller with <c>--BootstrapToken</c>. It prints one line saying where it listens, which <c>up</c> reads.
 /// </summary>
 internal static class GatewayCommand
 {
-    public const string Usage = "Usage: lattice-proxy gateway --RouteTable=gateway.json --Secrets=<folder of <secret>/tls.crt,tls.key> --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--HttpPort=80] [--HttpsPort=443] [--BindAddress=0.0.0.0] [--PublicHttpsPort=443] [--ParentProcessId=N]";
+    public const string Usage = "Usage: lattice-proxy gateway --RouteTable=gateway.json --Secrets=<folder of <secret>/tls.crt,tls.key> --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--HttpPort=80] [--HttpsPort=443] [--StatusPort=15021] [--BindAddress=0.0.0.0] [--PublicHttpsPort=443] [--Controller=https://lattice-controller.lattice-system.svc:15012 [--BootstrapToken=token]] [--ParentProcessId=N]";
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken stopping)
     {
@@ -26,28 +26,35 @@ internal static class GatewayCommand
             return 2;
         }
 
+        if (configuration["BootstrapToken"] is { Length: > 0 } && configuration["Controller"] is not { Length: > 0 })
+        {
+            await error.WriteLineAsync("lattice-proxy gateway: --BootstrapToken is the credential for the controller's certificate endpoint; add --Controller=https://<controller> or drop --BootstrapToken and provide --Certificate and --Key files.");
+            return 2;
+        }
+
+        if (configuration["Controller"] is { Length: > 0 } address && (!Uri.TryCreate(address, UriKind.Absolute, out var parsed) || parsed.Scheme != Uri.UriSchemeHttps))
+        {
+            await error.WriteLineAsync($"lattice-proxy gateway: --Controller={address} is not an https address; use e.g. https://lattice-controller.lattice-system.svc:15012");
+            return 2;
+        }
+
         var defaults = new GatewayOptions { Certificates = new GatewayCertificateOptions { Folder = "." }, MeshCertificates = MeshCertificateOptions.InFolder(".") };
         var routes = configuration["RouteTable"]!;
         var options = defaults with
         {
             HttpPort = configuration.GetValue("HttpPort", defaults.HttpPort),
             HttpsPort = configuration.GetValue("HttpsPort", defaults.HttpsPort),
+            StatusPort = configuration.GetValue("StatusPort", defaults.StatusPort),
             BindAddress = configuration["BindAddress"] ?? defaults.BindAddress,
             PublicHttpsPort = configuration.GetValue("PublicHttpsPort", defaults.PublicHttpsPort),
             Certificates = new GatewayCertificateOptions { Folder = configuration["Secrets"]! },
             MeshCertificates = new MeshCertificateOptions { CertificatePath = configuration["Certificate"]!, KeyPath = configuration["Key"]!, TrustBundlePath = configuration["TrustBundle"]! },
-            Routes = Read(routes, error),
+            RouteTablePath = Path.GetFullPath(routes),
+            Controller = configuration["Controller"] is { Length: > 0 } controller ? Connection(new Uri(controller), configuration) : null,
         };
 
         await using var gateway = await GatewayServer.StartAsync(options, logging => logging.AddSimpleConsole(console => console.SingleLine = true), stopping);
-        using var watch = new FileWatch([Path.GetFullPath(routes)], TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(100), TimeProvider.System, () =>
-        {
-            if (Read(routes, error) is { } table && !gateway.TryApply(table, out var failure))
-            {
-                error.WriteLine($"lattice-proxy gateway: {routes} refused, the last good table keeps serving: {failure}");
-            }
-        });
-        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Gateway listening: http {gateway.HttpUri}, https {gateway.HttpsUri}"));
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Gateway listening: http {gateway.HttpUri}, https {gateway.HttpsUri}, status {gateway.StatusUri}"));
         await output.FlushAsync(stopping);
         try
         {
@@ -61,23 +68,9 @@ internal static class GatewayCommand
         return 0;
     }
 
-    private static RouteTable.RouteTable? Read(string path, TextWriter error)
+    private static ControllerConnection Connection(Uri controller, IConfiguration configuration)
     {
-        try
-        {
-            var read = RouteTableSerializer.Read(File.ReadAllText(path));
-            if (read.IsValid)
-            {
-                return read.Table;
-            }
-
-            error.WriteLine($"lattice-proxy gateway: {path} is not a valid route table: {string.Join("; ", read.Errors)}");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            error.WriteLine($"lattice-proxy gateway: cannot read {path} ({e.Message}); it answers 503 until it can");
-        }
-
-        return null;
+        var connection = new ControllerConnection { Uri = controller, BootstrapTokenPath = configuration["BootstrapToken"] is { Length: > 0 } token ? token : null };
+        return configuration["Instance"] is { Length: > 0 } instance ? connection with { Instance = instance } : connection;
     }
 }

@@ -9,7 +9,7 @@ using Yarp.ReverseProxy.Forwarder;
 
 namespace Lattice.Mesh.Proxy.Gateway;
 
-internal sealed class GatewayHandler(Func<GatewayRoutes?> routes, IHttpForwarder forwarder, HttpTransformer transformer, ForwarderRequestConfig requestConfig, CallerRateLimiters limiters, int publicHttpsPort)
+internal sealed class GatewayHandler(Func<GatewayRoutes?> routes, IHttpForwarder forwarder, HttpTransformer transformer, ForwarderRequestConfig requestConfig, CallerRateLimiters limiters, Func<int> publicHttpsPort)
 {
     private const string AddHost = "declare the host in ingress.hosts of the LatticeService that serves it (spec.ingress: {hosts: [<host>], tls: {mode: auto}})";
 
@@ -34,7 +34,8 @@ internal sealed class GatewayHandler(Func<GatewayRoutes?> routes, IHttpForwarder
     /// <summary>308 to the same host, path and query over HTTPS: the method and body are kept by the client.</summary>
     private Task RedirectAsync(HttpContext context, GatewayDestination destination)
     {
-        var host = publicHttpsPort == 443 ? new HostString(destination.Host.Host) : new HostString(destination.Host.Host, publicHttpsPort);
+        var port = publicHttpsPort();
+        var host = port == 443 ? new HostString(destination.Host.Host) : new HostString(destination.Host.Host, port);
         context.Response.StatusCode = StatusCodes.Status308PermanentRedirect;
         context.Response.Headers.Location = UriHelper.BuildAbsolute("https", host, context.Request.PathBase, context.Request.Path, context.Request.QueryString);
         return Task.CompletedTask;

@@ -3,8 +3,8 @@ namespace Lattice.Mesh.Proxy.Gateway;
 /// <summary>The gateway's log lines other than its certificates', with stable event ids (6150-6199).</summary>
 internal static partial class GatewayLog
 {
-    [LoggerMessage(EventId = 6150, Level = LogLevel.Information, Message = "Gateway listening: HTTP {HttpUri} (redirects to HTTPS), HTTPS {HttpsUri}")]
-    public static partial void Listening(ILogger logger, Uri httpUri, Uri httpsUri);
+    [LoggerMessage(EventId = 6150, Level = LogLevel.Information, Message = "Gateway listening: HTTP {HttpUri} (redirects to HTTPS), HTTPS {HttpsUri}, status {StatusUri}")]
+    public static partial void Listening(ILogger logger, Uri httpUri, Uri httpsUri, Uri statusUri);
 
     [LoggerMessage(EventId = 6151, Level = LogLevel.Information, Message = "Gateway route table {Revision} in force: {HostCount} hosts")]
     public static partial void TableApplied(ILogger logger, string revision, int hostCount);

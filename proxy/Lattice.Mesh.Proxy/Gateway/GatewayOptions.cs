@@ -1,3 +1,4 @@
+using Lattice.Mesh.Proxy.Configuration;
 using Lattice.Mesh.Proxy.Security;
 
 namespace Lattice.Mesh.Proxy.Gateway;
@@ -11,12 +12,19 @@ public sealed record GatewayOptions
     /// <summary>The HTTPS port (HTTP/1.1 and HTTP/2). 0 lets the system choose; read it back from <see cref="GatewayServer.HttpsUri"/>.</summary>
     public int HttpsPort { get; init; } = 443;
 
-    /// <summary>The address both listeners bind, <c>0.0.0.0</c> (every IPv4 interface) by default; <c>127.0.0.1</c> on a workstation.</summary>
+    /// <summary>
+    /// The status port (plain HTTP): <c>/healthz/ready</c> for readiness probes, 15021 as on Istio's gateways. 0 lets
+    /// the system choose; read it back from <see cref="GatewayServer.StatusUri"/>.
+    /// </summary>
+    public int StatusPort { get; init; } = 15021;
+
+    /// <summary>The address the listeners bind, <c>0.0.0.0</c> (every IPv4 interface) by default; <c>127.0.0.1</c> on a workstation.</summary>
     public string BindAddress { get; init; } = "0.0.0.0";
 
     /// <summary>
     /// The HTTPS port clients reach the gateway on, for the redirect's <c>Location</c> (left out when 443). The
-    /// listener's port can differ behind a load balancer, so this is not <see cref="HttpsPort"/>.
+    /// listener's port can differ behind a load balancer, so this is not <see cref="HttpsPort"/>. 0: the port the HTTPS
+    /// listener is bound to (on a workstation, where nothing stands in front of it).
     /// </summary>
     public int PublicHttpsPort { get; init; } = 443;
 
@@ -31,6 +39,21 @@ public sealed record GatewayOptions
     /// <see cref="GatewayServer.TryApply"/> is given one. An invalid table fails the start.
     /// </summary>
     public RouteTable.RouteTable? Routes { get; init; }
+
+    /// <summary>
+    /// A route table file to read at start and watch (a swap of the file puts the new table in force; a bad one is
+    /// refused and the last good one keeps serving). With <see cref="Controller"/> set, every table the controller
+    /// pushes is written here, so a gateway restarted while the controller is away still serves. Null: only
+    /// <see cref="Routes"/> and <see cref="GatewayServer.TryApply"/>.
+    /// </summary>
+    public string? RouteTablePath { get; init; }
+
+    /// <summary>
+    /// The controller that pushes the gateway its table (as the identity <c>lattice-system/lattice-gateway</c>) and,
+    /// with a bootstrap token, issues its mesh certificate into <see cref="MeshCertificates"/>. Needs
+    /// <see cref="RouteTablePath"/>. Null: the table and certificate come from files alone.
+    /// </summary>
+    public ControllerConnection? Controller { get; init; }
 
     /// <summary>
     /// How long a forwarded request may go without any data moving either way before it is cut (YARP's activity

@@ -2,9 +2,11 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Lattice.Mesh.Proxy.Configuration;
 using Lattice.Mesh.Proxy.Inbound;
 using Lattice.Mesh.Proxy.Pipeline;
 using Lattice.Mesh.Proxy.Security;
+using Lattice.Mesh.RouteTable;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Yarp.ReverseProxy.Forwarder;
@@ -35,17 +37,22 @@ public sealed class GatewayServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ListenOptions _http;
     private readonly ListenOptions _https;
+    private readonly ListenOptions _status;
     private readonly GatewayClientFactory _clients;
     private readonly CallerRateLimiters _limiters;
     private readonly ILogger _logger;
     private readonly Lock _applying = new();
     private GatewayRoutes? _routes;
+    private GatewayTableInput? _input;
+    private RouteTablePushClient? _push;
+    private WorkloadCertificateClient? _issuer;
 
-    private GatewayServer(WebApplication app, ListenOptions http, ListenOptions https, GatewayCertificates certificates, MeshCertificateStore meshCertificates, GatewayClientFactory clients, CallerRateLimiters limiters, ILogger logger)
+    private GatewayServer(WebApplication app, ListenOptions http, ListenOptions https, ListenOptions status, GatewayCertificates certificates, MeshCertificateStore meshCertificates, GatewayClientFactory clients, CallerRateLimiters limiters, ILogger logger)
     {
         _app = app;
         _http = http;
         _https = https;
+        _status = status;
         Certificates = certificates;
         MeshCertificates = meshCertificates;
         _clients = clients;
@@ -58,6 +65,9 @@ public sealed class GatewayServer : IAsyncDisposable
 
     /// <summary>Where the HTTPS listener is bound, such as <c>https://127.0.0.1:40124</c>.</summary>
     public Uri HttpsUri => Uri("https", _https);
+
+    /// <summary>Where the status listener is bound: <c>/healthz/ready</c> for readiness probes.</summary>
+    public Uri StatusUri => Uri("http", _status);
 
     /// <summary>The public certificates served, by SNI.</summary>
     public GatewayCertificates Certificates { get; }
@@ -97,6 +107,7 @@ public sealed class GatewayServer : IAsyncDisposable
 
         ListenOptions? http = null;
         ListenOptions? https = null;
+        ListenOptions? status = null;
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -119,6 +130,11 @@ public sealed class GatewayServer : IAsyncDisposable
                     OnConnection = context => ValueTask.FromResult(ServerOptions(certificates, context.ClientHelloInfo.ServerName, logger)),
                 });
                 https = listen;
+            });
+            kestrel.Listen(address, options.StatusPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                status = listen.Tag(Listener.Admin);
             });
         });
 
@@ -152,10 +168,10 @@ public sealed class GatewayServer : IAsyncDisposable
             transformer,
             GatewayClientFactory.RequestConfig(options.IdleTimeout),
             limiters,
-            options.PublicHttpsPort);
-        app.Run(handler.HandleAsync);
+            () => options.PublicHttpsPort != 0 ? options.PublicHttpsPort : server!.HttpsUri.Port);
+        app.Run(context => ListenerTagging.ListenerOf(context) == Listener.Admin ? server!.StatusAsync(context) : handler.HandleAsync(context));
 
-        server = new GatewayServer(app, http!, https!, gatewayCertificates, meshCertificates, clients, limiters, app.Services.GetRequiredService<ILogger<GatewayServer>>());
+        server = new GatewayServer(app, http!, https!, status!, gatewayCertificates, meshCertificates, clients, limiters, app.Services.GetRequiredService<ILogger<GatewayServer>>());
         if (options.Routes is { } initial && !server.TryApply(initial, out var failure))
         {
             await app.DisposeAsync();
@@ -176,7 +192,9 @@ public sealed class GatewayServer : IAsyncDisposable
             throw;
         }
 
-        GatewayLog.Listening(server._logger, server.HttpUri, server.HttpsUri);
+        server.Connect(options);
+
+        GatewayLog.Listening(server._logger, server.HttpUri, server.HttpsUri, server.StatusUri);
         return server;
     }
 
@@ -204,17 +222,111 @@ public sealed class GatewayServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The status listener: <c>/healthz/ready</c> answers 200 once the gateway has a route table and a mesh certificate
+    /// (without either it can serve no host), else 503 saying what is missing; <c>/healthz/live</c> answers 200.
+    /// </summary>
+    private Task StatusAsync(HttpContext context)
+    {
+        switch (context.Request.Path.Value)
+        {
+            case "/healthz/live":
+                return context.Response.WriteAsync("live\n");
+            case "/healthz/ready":
+                var missing = new List<string>();
+                if (Revision is null)
+                {
+                    missing.Add(_input?.LastError is { } error ? $"no valid route table ({error})" : "no route table yet");
+                }
+
+                if (MeshCertificates.Current is null)
+                {
+                    missing.Add(MeshCertificates.LastError is { } problem ? $"no mesh certificate ({problem})" : "no mesh certificate yet");
+                }
+
+                if (missing.Count > 0)
+                {
+                    return ProxyResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "not_ready", string.Join("; ", missing), "wait for the controller to issue the gateway's certificate and push its table");
+                }
+
+                return context.Response.WriteAsync($"ready: route table {Revision}, {MeshCertificates.Current}\n");
+            default:
+                return ProxyResponses.WriteAsync(context, StatusCodes.Status404NotFound, "not_found", $"the status listener has no {context.Request.Path}", "use /healthz/ready or /healthz/live");
+        }
+    }
+
+    /// <summary>The route table file and the controller, when the options name them: tables from both go through one <see cref="GatewayTableInput"/>.</summary>
+    private void Connect(GatewayOptions options)
+    {
+        if (options.RouteTablePath is not { Length: > 0 } path)
+        {
+            return;
+        }
+
+        var time = TimeProvider.System;
+        _input = new GatewayTableInput(this, _logger);
+        _input.Watch(path, options.Certificates.PollInterval, time);
+        if (options.Controller is not { } controller)
+        {
+            return;
+        }
+
+        if (controller.BootstrapTokenPath is { Length: > 0 })
+        {
+            _issuer = new WorkloadCertificateClient(controller, options.MeshCertificates.TrustBundlePath, MeshCertificates, time, _app.Services.GetRequiredService<ILogger<WorkloadCertificateClient>>());
+            _issuer.Start();
+        }
+
+        _push = new RouteTablePushClient(controller, path, _input, MeshCertificates, time, _app.Services.GetRequiredService<ILogger<RouteTablePushClient>>());
+        _push.Start();
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_push is not null)
+        {
+            await _push.DisposeAsync();
+        }
+
+        if (_issuer is not null)
+        {
+            await _issuer.DisposeAsync();
+        }
+
         await _app.StopAsync();
+        _input?.Dispose();
         await _app.DisposeAsync();
         _limiters.Dispose();
+    }
+
+    /// <summary>The gateway's door for tables from its file and the controller: valid ones go to <see cref="TryApply"/>.</summary>
+    private sealed class GatewayTableInput(GatewayServer server, ILogger logger) : RouteTableInput(logger)
+    {
+        public override string? Revision => server.Revision;
+
+        protected override RouteTableReadResult Apply(RouteTableReadResult read, string origin)
+        {
+            if (!read.IsValid)
+            {
+                GatewayLog.TableRefused(server._logger, $"from {origin}: {string.Join("; ", read.Errors)}", server.Revision is { } revision ? $"{revision} stays in force" : "no table is in force");
+                return read;
+            }
+
+            if (read.Table.Revision == server.Revision)
+            {
+                return read;
+            }
+
+            return server.TryApply(read.Table, out var failure)
+                ? read
+                : read with { Table = null, Errors = [new RouteTableError("gateway", failure, "correct the table; the last good one keeps serving")] };
+        }
     }
 
     private static void Validate(GatewayOptions options)
     {
         var errors = new List<string>();
-        foreach (var (name, port) in new[] { (nameof(options.HttpPort), options.HttpPort), (nameof(options.HttpsPort), options.HttpsPort) })
+        foreach (var (name, port) in new[] { (nameof(options.HttpPort), options.HttpPort), (nameof(options.HttpsPort), options.HttpsPort), (nameof(options.StatusPort), options.StatusPort) })
         {
             if (port is < 0 or > 65535)
             {
@@ -222,9 +334,9 @@ public sealed class GatewayServer : IAsyncDisposable
             }
         }
 
-        if (options.PublicHttpsPort is < 1 or > 65535)
+        if (options.PublicHttpsPort is < 0 or > 65535)
         {
-            errors.Add($"PublicHttpsPort {options.PublicHttpsPort} is not a port; use 1 to 65535, or omit it for 443");
+            errors.Add($"PublicHttpsPort {options.PublicHttpsPort} is not a port; use 1 to 65535, 0 for the port the HTTPS listener is bound to, or omit it for 443");
         }
 
         if (!IPAddress.TryParse(options.BindAddress, out _))
@@ -245,6 +357,11 @@ public sealed class GatewayServer : IAsyncDisposable
         if (options.Certificates is null)
         {
             errors.Add("Certificates is missing; set it to the folder of the mounted TLS Secrets");
+        }
+
+        if (options.Controller is not null && string.IsNullOrEmpty(options.RouteTablePath))
+        {
+            errors.Add("Controller is set without RouteTablePath; name the file the pushed tables are kept in, so that a restart without the controller still serves");
         }
 
         if (options.MeshCertificates is null)

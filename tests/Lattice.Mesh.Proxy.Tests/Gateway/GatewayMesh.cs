@@ -41,12 +41,13 @@ internal sealed class GatewayMesh : IAsyncDisposable
     public GatewayServer Server { get; }
 
     /// <param name="configure">Changes to the gateway's options.</param>
-    public static async Task<GatewayMesh> StartAsync(Func<GatewayOptions, GatewayOptions>? configure = null)
+    /// <param name="jellyfinAppPort">Where Jellyfin's sidecar delivers instead of the <see cref="MediaApp"/> (a <see cref="FilmApp"/>, say).</param>
+    public static async Task<GatewayMesh> StartAsync(Func<GatewayOptions, GatewayOptions>? configure = null, int? jellyfinAppPort = null)
     {
         var media = await MediaApp.StartAsync();
 
         // Jellyfin's sidecar delivers to the MediaApp (target port 8096); the others to their FakeApps.
-        var mesh = await MediaMesh.StartAsync(o => o.AppPortOverrides.ContainsKey(8096) ? o with { AppPortOverrides = new Dictionary<int, int> { [8096] = media.Port } } : o);
+        var mesh = await MediaMesh.StartAsync(o => o.AppPortOverrides.ContainsKey(8096) ? o with { AppPortOverrides = new Dictionary<int, int> { [8096] = jellyfinAppPort ?? media.Port } } : o);
         var web = new TestWebPki();
         var mounts = new TlsSecretMounts();
         mounts.Publish("jellyfin-tls", web.IssueViaIntermediate([Jellyfin]));
@@ -58,6 +59,7 @@ internal sealed class GatewayMesh : IAsyncDisposable
         {
             HttpPort = 0,
             HttpsPort = 0,
+            StatusPort = 0,
             BindAddress = "127.0.0.1",
             Certificates = new GatewayCertificateOptions { Folder = mounts.Path, PollInterval = TimeSpan.FromMilliseconds(200) },
             MeshCertificates = MeshCertificateOptions.InFolder(meshFolder.FullName) with { PollInterval = TimeSpan.FromMilliseconds(200) },

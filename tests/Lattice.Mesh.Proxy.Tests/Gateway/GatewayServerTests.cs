@@ -89,6 +89,19 @@ public sealed class GatewayServerTests
     }
 
     [Fact]
+    public async Task Http_RedirectsToTheBoundHttpsPort_WhenThePublicPortIsZero()
+    {
+        // Locally (lattice-mesh up) the HTTPS port is chosen at start and nothing stands in front of the gateway.
+        await using var gateway = await GatewayMesh.StartAsync(o => o with { PublicHttpsPort = 0 });
+        using var client = gateway.HttpClient();
+
+        using var get = await client.GetAsync(new Uri($"http://{Jellyfin}:{gateway.Server.HttpUri.Port}/web/index.html"), Ct);
+
+        Assert.Equal(HttpStatusCode.PermanentRedirect, get.StatusCode);
+        Assert.Equal(new Uri($"https://jellyfin.home.local:{gateway.Server.HttpsUri.Port}/web/index.html"), get.Headers.Location);
+    }
+
+    [Fact]
     public async Task UnknownHost_Gets404_NamingOnlyThatHost_OverHttpsAndHttp()
     {
         await using var gateway = await GatewayMesh.StartAsync();
