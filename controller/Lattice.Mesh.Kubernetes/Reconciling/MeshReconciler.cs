@@ -1,7 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
@@ -31,11 +28,11 @@ public sealed partial class MeshReconciler : IDisposable
     private readonly RouteTableDistributor _distributor;
     private readonly ReconcilerOptions _options;
     private readonly ILogger _logger;
+    private readonly KubernetesWriter _writer;
     private readonly Dictionary<ServiceId, string> _applied = [];
     private TaskCompletionSource _nudged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _leader;
     private readonly System.Diagnostics.Metrics.Meter _meter;
-    private int _writes;
     private DateTimeOffset _lastFullApply = DateTimeOffset.MinValue;
     private Dictionary<ServiceId, int> _podsWithoutSidecar = [];
     private readonly HashSet<string> _bundlePublished = new(StringComparer.Ordinal);
@@ -66,13 +63,14 @@ public sealed partial class MeshReconciler : IDisposable
         _distributor = distributor;
         _options = options;
         _logger = logger;
+        _writer = new KubernetesWriter(client);
     }
 
     /// <summary>How many recomputes ran; a burst of changes should add one.</summary>
     public int Passes { get; private set; }
 
     /// <summary>How many writes (applies, deletes, status patches) this replica made: none unless it leads.</summary>
-    public int Writes => Volatile.Read(ref _writes);
+    public int Writes => _writer.Writes;
 
     /// <summary>Only the leader writes to the API server. Becoming leader re-applies everything once.</summary>
     public bool IsLeader
@@ -184,7 +182,7 @@ public sealed partial class MeshReconciler : IDisposable
 
             var service = services.First(s => s.Id == id);
             var rendered = WorkloadRenderer.Render(service, RenderContext.For(compilation, id, item.Metadata.Uid, _options.Compiler));
-            var hash = Hash(rendered);
+            var hash = KubernetesWriter.Fingerprint(rendered.All());
             if (_applied.TryGetValue(id, out var last) && last == hash)
             {
                 continue;
@@ -194,7 +192,7 @@ public sealed partial class MeshReconciler : IDisposable
             {
                 foreach (var resource in rendered.All())
                 {
-                    await ApplyAsync(resource, cancellationToken);
+                    await _writer.ApplyAsync(resource, cancellationToken);
                 }
 
                 _applied[id] = hash;
@@ -202,7 +200,7 @@ public sealed partial class MeshReconciler : IDisposable
             }
             catch (HttpOperationException e)
             {
-                applyErrors[id] = $"applying the workload failed: {e.Response.StatusCode} {Message(e)}";
+                applyErrors[id] = $"applying the workload failed: {e.Response.StatusCode} {KubernetesWriter.Message(e)}";
                 Log.ApplyFailed(_logger, id, applyErrors[id]);
                 ok = false;
             }
@@ -225,46 +223,6 @@ public sealed partial class MeshReconciler : IDisposable
     }
 
     private static string Describe(LatticeServiceObject item) => $"{LatticeService.Kind} {item.Key}";
-
-    private static string Hash(RenderedWorkload rendered)
-    {
-        var text = new StringBuilder();
-        foreach (var resource in rendered.All())
-        {
-            text.Append(KubernetesJson.Serialize(resource)).Append('\n');
-        }
-
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
-    }
-
-    private static string Message(HttpOperationException e)
-    {
-        try
-        {
-            return KubernetesJson.Deserialize<V1Status>(e.Response.Content)?.Message ?? e.Message;
-        }
-        catch (JsonException)
-        {
-            return e.Message;
-        }
-    }
-
-    private Task ApplyAsync(IKubernetesObject<V1ObjectMeta> resource, CancellationToken cancellationToken)
-    {
-        Interlocked.Increment(ref _writes);
-        var patch = new V1Patch(resource, V1Patch.PatchType.ApplyPatch);
-        var (name, ns) = (resource.Metadata.Name, resource.Metadata.NamespaceProperty);
-        const string Manager = Labels.FieldManager;
-        return resource switch
-        {
-            V1ServiceAccount => _client.CoreV1.PatchNamespacedServiceAccountAsync(patch, name, ns, fieldManager: Manager, force: true, cancellationToken: cancellationToken),
-            V1Deployment => _client.AppsV1.PatchNamespacedDeploymentAsync(patch, name, ns, fieldManager: Manager, force: true, cancellationToken: cancellationToken),
-            V1Service => _client.CoreV1.PatchNamespacedServiceAsync(patch, name, ns, fieldManager: Manager, force: true, cancellationToken: cancellationToken),
-            V1PersistentVolumeClaim => _client.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(patch, name, ns, fieldManager: Manager, force: true, cancellationToken: cancellationToken),
-            V1NetworkPolicy => _client.NetworkingV1.PatchNamespacedNetworkPolicyAsync(patch, name, ns, fieldManager: Manager, force: true, cancellationToken: cancellationToken),
-            _ => throw new InvalidOperationException($"the controller does not apply {resource.Kind}"),
-        };
-    }
 
     /// <summary>
     /// Claims the controller made whose owner no longer declares the volume: deleted, unless another service still
@@ -304,15 +262,9 @@ public sealed partial class MeshReconciler : IDisposable
                 continue;
             }
 
-            try
+            if (await _writer.DeleteAsync(() => _client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(claim.Metadata.Name, ns, cancellationToken: cancellationToken)))
             {
-                Interlocked.Increment(ref _writes);
-                await _client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(claim.Metadata.Name, ns, cancellationToken: cancellationToken);
                 Log.ClaimDeleted(_logger, ns, claim.Metadata.Name);
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-            {
-                // Already gone.
             }
         }
 
@@ -351,15 +303,7 @@ public sealed partial class MeshReconciler : IDisposable
 
         foreach (var ns in namespaces.Where(ns => !_bundlePublished.Contains(ns)))
         {
-            var map = new V1ConfigMap
-            {
-                ApiVersion = "v1",
-                Kind = "ConfigMap",
-                Metadata = new V1ObjectMeta { Name = TrustBundleConfigMap, NamespaceProperty = ns, Labels = new Dictionary<string, string> { [Labels.ManagedBy] = Labels.ManagedByValue } },
-                Data = new Dictionary<string, string> { ["ca.crt"] = pem },
-            };
-            Interlocked.Increment(ref _writes);
-            await _client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch(map, V1Patch.PatchType.ApplyPatch), TrustBundleConfigMap, ns, fieldManager: Labels.FieldManager, force: true, cancellationToken: cancellationToken);
+            await _writer.ApplyAsync(KubernetesWriter.CaConfigMap(TrustBundleConfigMap, ns, pem), cancellationToken);
             _bundlePublished.Add(ns);
         }
     }
@@ -398,10 +342,9 @@ public sealed partial class MeshReconciler : IDisposable
 
         try
         {
-            Interlocked.Increment(ref _writes);
-            await _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            await _writer.WriteAsync(() => _client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
                 new V1Patch(new JsonObject { ["status"] = status }.ToJsonString(), V1Patch.PatchType.MergePatch),
-                LatticeServiceObject.Group, LatticeServiceObject.Version, id.Namespace, LatticeServiceObject.Plural, id.Name, cancellationToken: cancellationToken);
+                LatticeServiceObject.Group, LatticeServiceObject.Version, id.Namespace, LatticeServiceObject.Plural, id.Name, cancellationToken: cancellationToken));
             return true;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
@@ -410,7 +353,7 @@ public sealed partial class MeshReconciler : IDisposable
         }
         catch (HttpOperationException e)
         {
-            Log.StatusFailed(_logger, id, Message(e));
+            Log.StatusFailed(_logger, id, KubernetesWriter.Message(e));
             return false;
         }
     }
