@@ -9,6 +9,15 @@ public static class Labels
 
     public const string ManagedByValue = "lattice-mesh";
 
+    /// <summary>What part of the mesh an object the controller manages in its own namespace is: <see cref="GatewayComponent"/> or <see cref="IngressCertificateComponent"/>.</summary>
+    public const string Component = "app.kubernetes.io/component";
+
+    /// <summary>The ingress gateway's ServiceAccount, Service and Deployment.</summary>
+    public const string GatewayComponent = "gateway";
+
+    /// <summary>A TLS Secret (or cert-manager Certificate) the gateway serves for ingress hosts.</summary>
+    public const string IngressCertificateComponent = "ingress-certificate";
+
     /// <summary>The LatticeService a workload belongs to; the Deployment's selector.</summary>
     public const string Service = "lattice.dev/service";
 

@@ -306,7 +306,7 @@ public static class WorkloadRenderer
     private static Dictionary<string, string> Selector(LatticeService service) => new(StringComparer.Ordinal) { [Labels.Service] = service.Id.Name };
 
     /// <summary>A copy in ordinal key order: dictionaries serialise in insertion order, and the JSON must not vary.</summary>
-    private static Dictionary<string, string> Sorted(IEnumerable<KeyValuePair<string, string>> entries) =>
+    internal static Dictionary<string, string> Sorted(IEnumerable<KeyValuePair<string, string>> entries) =>
         entries.OrderBy(e => e.Key, StringComparer.Ordinal).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
 
     private static List<T>? NullIfEmpty<T>(List<T> items) => items.Count == 0 ? null : items;

@@ -1,0 +1,129 @@
+using k8s;
+using k8s.Models;
+using Lattice.Mesh.Compiler.Model;
+using Lattice.Mesh.Injector.Mutation;
+using Lattice.Mesh.Kubernetes.Rendering;
+using Lattice.Mesh.RouteTable;
+
+namespace Lattice.Mesh.Kubernetes.Tests.Rendering;
+
+/// <summary>The ingress gateway's objects, as the controller renders them for the media stack's two ingress Secrets.</summary>
+public sealed class GatewayRenderingTests
+{
+    private static readonly GatewayRenderContext Context = new()
+    {
+        Gateway = new ServiceId("lattice-system", "lattice-gateway"),
+        ProxyImage = "example/lattice-proxy:test",
+        ControllerAddress = "https://lattice-controller.lattice-system.svc:15012",
+        IngressSecrets = ["ingress-media-sonarr-tls", "ingress-media-jellyfin-tls"],
+    };
+
+    private static V1PodSpec Pod(RenderedGateway gateway) => gateway.Deployment.Spec.Template.Spec;
+
+    [Fact]
+    public void TheGateway_RunsLatticeProxyGateway_WithExactlyTheseArguments()
+    {
+        var container = Assert.Single(Pod(GatewayRenderer.Render(Context)).Containers);
+
+        Assert.Equal("gateway", container.Name);
+        Assert.Equal("example/lattice-proxy:test", container.Image);
+        Assert.Null(container.Command);
+        Assert.Equal(
+            "gateway --RouteTable=/var/run/lattice/routes.json --Secrets=/etc/lattice/ingress --Certificate=/var/run/lattice/tls.crt --Key=/var/run/lattice/tls.key --TrustBundle=/var/run/lattice/ca/ca.crt --Controller=https://lattice-controller.lattice-system.svc:15012 --BootstrapToken=/var/run/secrets/lattice/token --HttpPort=8080 --HttpsPort=8443 --PublicHttpsPort=443",
+            string.Join(' ', container.Args));
+        var podName = Assert.Single(container.Env);
+        Assert.Equal(("POD_NAME", "metadata.name"), (podName.Name, podName.ValueFrom.FieldRef.FieldPath));
+    }
+
+    [Fact]
+    public void TheGateway_ProvesItsIdentity_AsTheSidecarDoes()
+    {
+        var pod = Pod(GatewayRenderer.Render(Context));
+        var container = pod.Containers[0];
+
+        // The same projected token as the injected sidecar's: the controller's TokenReview accepts one and the other alike.
+        var token = Assert.Single(Assert.Single(pod.Volumes, v => v.Projected is not null).Projected.Sources).ServiceAccountToken;
+        Assert.Equal((SidecarLayout.TokenAudience, SidecarLayout.TokenFile, SidecarLayout.TokenExpirationSeconds), (token.Audience, token.Path, token.ExpirationSeconds));
+        Assert.Equal(SidecarLayout.TokenPath, Mount(pod, v => v.Projected is not null).MountPath);
+        Assert.Equal(SidecarLayout.TrustPath, Mount(pod, v => v.ConfigMap?.Name == SidecarLayout.TrustConfigMap).MountPath);
+        Assert.Equal(SidecarLayout.FilesPath, Mount(pod, v => v.EmptyDir is not null).MountPath);
+        Assert.Equal("lattice-gateway", pod.ServiceAccountName);
+        Assert.False(pod.AutomountServiceAccountToken);
+        Assert.Contains($"--BootstrapToken={SidecarLayout.TokenPath}/{SidecarLayout.TokenFile}", container.Args);
+        Assert.Contains($"--TrustBundle={SidecarLayout.TrustPath}/{SidecarLayout.TrustKey}", container.Args);
+    }
+
+    [Fact]
+    public void EveryIngressSecret_IsOneOptionalSecretVolume_InAFolderOfItsOwn()
+    {
+        var pod = Pod(GatewayRenderer.Render(Context));
+
+        var secrets = pod.Volumes.Where(v => v.Secret is not null).ToList();
+        Assert.Equal(["ingress-media-jellyfin-tls", "ingress-media-sonarr-tls"], secrets.Select(v => v.Secret.SecretName));
+        Assert.All(secrets, v => Assert.True(v.Secret.Optional));
+        Assert.Equal(
+            ["/etc/lattice/ingress/ingress-media-jellyfin-tls", "/etc/lattice/ingress/ingress-media-sonarr-tls"],
+            secrets.Select(v => Assert.Single(pod.Containers[0].VolumeMounts, m => m.Name == v.Name)).Select(m => m.MountPath));
+        Assert.All(pod.Containers[0].VolumeMounts.Where(m => m.MountPath.StartsWith("/etc/lattice/ingress/", StringComparison.Ordinal)), m => Assert.True(m.ReadOnlyProperty));
+    }
+
+    [Fact]
+    public void ASecretNameThatIsNoDnsLabel_StillGetsAValidDistinctVolume()
+    {
+        var dotted = "ingress-media-tls.home.local";
+        var longName = "ingress-" + new string('a', 80);
+        var pod = Pod(GatewayRenderer.Render(Context with { IngressSecrets = [dotted, longName, "ingress-media-tls-home-local"] }));
+
+        var volumes = pod.Volumes.Where(v => v.Secret is not null).Select(v => v.Name).ToList();
+        Assert.Equal(3, volumes.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(volumes, name => Assert.True(Names.IsDnsLabel(name), $"{name} is not a DNS label"));
+        Assert.Contains(pod.Containers[0].VolumeMounts, m => m.MountPath == $"/etc/lattice/ingress/{dotted}");
+    }
+
+    [Fact]
+    public void TheGatewayPod_OptsOutOfInjection_AndRunsLockedDown()
+    {
+        var deployment = GatewayRenderer.Render(Context).Deployment;
+        var container = deployment.Spec.Template.Spec.Containers[0];
+
+        Assert.Equal("false", deployment.Spec.Template.Metadata.Labels["lattice.dev/inject"]);
+        Assert.Equal(2, deployment.Spec.Replicas);
+        Assert.Equal("0", deployment.Spec.Strategy.RollingUpdate.MaxUnavailable.Value);
+        var security = container.SecurityContext;
+        Assert.Equal((true, 1337L, true, false), (security.RunAsNonRoot, security.RunAsUser, security.ReadOnlyRootFilesystem, security.AllowPrivilegeEscalation));
+        Assert.Equal(["ALL"], security.Capabilities.Drop);
+        Assert.Equal("RuntimeDefault", security.SeccompProfile.Type);
+        Assert.Equal(["cpu", "memory"], container.Resources.Requests.Keys.Order());
+        Assert.Equal(["cpu", "memory"], container.Resources.Limits.Keys.Order());
+        Assert.Equal(("/healthz/ready", "15021"), (container.ReadinessProbe.HttpGet.Path, container.ReadinessProbe.HttpGet.Port.Value));
+    }
+
+    [Fact]
+    public void TheService_IsALoadBalancer_From80And443ToTheGatewaysPorts()
+    {
+        var gateway = GatewayRenderer.Render(Context);
+
+        Assert.Equal("LoadBalancer", gateway.Service.Spec.Type);
+        Assert.Equal([("http", 80, "8080"), ("https", 443, "8443")], gateway.Service.Spec.Ports.Select(p => (p.Name, p.Port, p.TargetPort.Value)));
+        Assert.Equal(gateway.Deployment.Spec.Selector.MatchLabels, gateway.Service.Spec.Selector);
+
+        // The services' NetworkPolicies admit the gateway's pods by this label.
+        Assert.Equal("lattice-gateway", gateway.Deployment.Spec.Template.Metadata.Labels["app.kubernetes.io/name"]);
+        Assert.All(gateway.All(), o => Assert.Equal(("lattice-system", "lattice-gateway", "gateway", "lattice-mesh"), (o.Metadata.NamespaceProperty, o.Metadata.Name, o.Metadata.Labels["app.kubernetes.io/component"], o.Metadata.Labels["app.kubernetes.io/managed-by"])));
+        Assert.Equal("spiffe://lattice.local/ns/lattice-system/sa/lattice-gateway", gateway.ServiceAccount.Metadata.Annotations["lattice.dev/spiffe-id"]);
+        Assert.False(gateway.ServiceAccount.AutomountServiceAccountToken);
+    }
+
+    [Fact]
+    public void Rendering_IsDeterministic_WhateverTheOrderOfTheSecrets()
+    {
+        var one = GatewayRenderer.Render(Context).All().Select(o => KubernetesJson.Serialize(o));
+        var other = GatewayRenderer.Render(Context with { IngressSecrets = [.. Context.IngressSecrets.Reverse()] }).All().Select(o => KubernetesJson.Serialize(o));
+
+        Assert.Equal(one, other);
+        Assert.Equal(Context, Context with { IngressSecrets = [.. Context.IngressSecrets.Reverse()] });
+    }
+
+    private static V1VolumeMount Mount(V1PodSpec pod, Func<V1Volume, bool> volume) =>
+        Assert.Single(pod.Containers[0].VolumeMounts, m => m.Name == Assert.Single(pod.Volumes, v => volume(v)).Name);
+}
