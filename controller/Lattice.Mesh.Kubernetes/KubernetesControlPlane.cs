@@ -1,5 +1,6 @@
 using k8s;
 using Lattice.Mesh.Authority;
+using Lattice.Mesh.Compiler.Model;
 using Lattice.Mesh.Controller.Certificates;
 using Lattice.Mesh.Controller.Push;
 using Lattice.Mesh.Kubernetes.Certificates;
@@ -11,7 +12,7 @@ namespace Lattice.Mesh.Kubernetes;
 /// <summary>How <c>lattice-mesh controller</c> runs in a cluster.</summary>
 public sealed record ControlPlaneOptions
 {
-    /// <summary>Where the controller keeps its CA Secret and its leader Lease.</summary>
+    /// <summary>Where the controller keeps its CA Secrets and its leader Lease, and runs the ingress gateway (whose identity is therefore <c>&lt;namespace&gt;/lattice-gateway</c>).</summary>
     public string Namespace { get; init; } = Labels.SystemNamespace;
 
     /// <summary>This replica's name in the Lease (the pod name in a cluster).</summary>
@@ -62,7 +63,9 @@ public sealed class KubernetesControlPlane : IAsyncDisposable
         var authority = await AuthoritySecret.LoadOrCreateAsync(client, options.Namespace, loggers.CreateLogger(typeof(AuthoritySecret)), cancellationToken);
         var distributor = new RouteTableDistributor();
         var watch = new LatticeServiceWatch(client, loggers.CreateLogger<LatticeServiceWatch>(), options.Reconciler.WatchNamespace);
-        var reconciler = new MeshReconciler(client, watch, distributor, options.Reconciler with { TrustBundlePem = authority.CertificatePem }, loggers.CreateLogger<MeshReconciler>());
+        // The gateway runs in the controller's namespace, so that is where its identity (its ServiceAccount) is.
+        var compiler = options.Reconciler.Compiler with { Gateway = new ServiceId(options.Namespace, options.Reconciler.Compiler.Gateway.Name) };
+        var reconciler = new MeshReconciler(client, watch, distributor, options.Reconciler with { TrustBundlePem = authority.CertificatePem, Compiler = compiler }, loggers.CreateLogger<MeshReconciler>());
         var leadership = new Leadership(client, options.Namespace, options.Identity, options.Election, loggers.CreateLogger<Leadership>());
         leadership.Changed += leading => reconciler.IsLeader = leading;
         var plane = new KubernetesControlPlane(authority, watch, reconciler, leadership, new TokenReviewAuthenticator(client, loggers.CreateLogger<TokenReviewAuthenticator>()), distributor);

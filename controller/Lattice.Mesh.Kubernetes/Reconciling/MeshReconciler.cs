@@ -8,6 +8,7 @@ using Lattice.Mesh.Compiler.Diagnostics;
 using Lattice.Mesh.Compiler.Manifests;
 using Lattice.Mesh.Compiler.Model;
 using Lattice.Mesh.Controller.Push;
+using Lattice.Mesh.Kubernetes.Ingress;
 using Lattice.Mesh.Kubernetes.Rendering;
 using Microsoft.Extensions.Logging;
 
@@ -19,7 +20,9 @@ namespace Lattice.Mesh.Kubernetes.Reconciling;
 /// the command line, compiles the mesh, and publishes the route tables (every replica does this, so any replica can
 /// serve). The leader also applies each service's rendered workload with server-side apply (only when it changed),
 /// deletes claims nobody declares or mounts any more, and writes each object's status (only when it changed). One
-/// bad LatticeService gets a Failed condition and keeps its last good route table; the others go on.
+/// bad LatticeService gets a Failed condition and keeps its last good route table; the others go on. While any
+/// service declares ingress, the leader also runs the ingress gateway in the controller's namespace, with its TLS
+/// Secrets (<see cref="GatewayReconciler"/>), and says in each such service's status where its certificate comes from.
 /// </summary>
 public sealed partial class MeshReconciler : IDisposable
 {
@@ -29,6 +32,7 @@ public sealed partial class MeshReconciler : IDisposable
     private readonly ReconcilerOptions _options;
     private readonly ILogger _logger;
     private readonly KubernetesWriter _writer;
+    private readonly GatewayReconciler _gateway;
     private readonly Dictionary<ServiceId, string> _applied = [];
     private TaskCompletionSource _nudged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _leader;
@@ -64,6 +68,7 @@ public sealed partial class MeshReconciler : IDisposable
         _options = options;
         _logger = logger;
         _writer = new KubernetesWriter(client);
+        _gateway = new GatewayReconciler(client, _writer, options, logger);
     }
 
     /// <summary>How many recomputes ran; a burst of changes should add one.</summary>
@@ -83,7 +88,11 @@ public sealed partial class MeshReconciler : IDisposable
         }
     }
 
-    public void Dispose() => _meter.Dispose();
+    public void Dispose()
+    {
+        _meter.Dispose();
+        _gateway.Dispose();
+    }
 
     /// <summary>Recompute soon, even if nothing was watched to change.</summary>
     public void Nudge() => Interlocked.Exchange(ref _nudged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
@@ -104,12 +113,14 @@ public sealed partial class MeshReconciler : IDisposable
                 // apply of an unchanged object changes nothing), so drift heals without a watch on every kind.
                 _applied.Clear();
                 _bundlePublished.Clear();
+                _gateway.Forget();
                 _lastFullApply = _options.Time.GetUtcNow();
             }
 
             if (leader && !wasLeader)
             {
                 _bundlePublished.Clear();
+                _gateway.Forget();
                 _applied.Clear(); // a new leader re-applies everything once: what the old one did is not known here
             }
 
@@ -160,7 +171,7 @@ public sealed partial class MeshReconciler : IDisposable
             ManifestReader.Read(KubernetesJson.Serialize(item), Describe(item), namespaceOverride: null, services, diagnostics);
         }
 
-        var compilation = MeshCompiler.Compile(services, _options.Compiler);
+        var compilation = MeshCompiler.Compile(services, CompilerOptions);
         var parsed = services.Select(s => s.Id).ToHashSet();
         var ids = objects.Select(o => new ServiceId(o.Metadata.NamespaceProperty, o.Metadata.Name)).ToHashSet();
         var invalid = ids.Where(id => !parsed.Contains(id) || compilation.Failed.Contains(id)).ToHashSet();
@@ -213,16 +224,33 @@ public sealed partial class MeshReconciler : IDisposable
 
         var kept = await CollectClaimsAsync(services, cancellationToken);
         var uninjected = await PodsWithoutSidecarAsync(cancellationToken);
-        await PublishTrustBundleAsync(ids.Select(id => id.Namespace).Distinct(StringComparer.Ordinal), cancellationToken);
+
+        // The gateway mounts the trust bundle too, in the controller's namespace.
+        await PublishTrustBundleAsync(ids.Select(id => id.Namespace).Append(_gateway.Namespace).Distinct(StringComparer.Ordinal), cancellationToken);
+        var held = objects.Where(o => invalid.Contains(new ServiceId(o.Metadata.NamespaceProperty, o.Metadata.Name)))
+            .Select(o => IngressSecret.HeldBy(o.Metadata.NamespaceProperty, o.Metadata.Name, o.Spec))
+            .OfType<string>()
+            .ToHashSet(StringComparer.Ordinal);
+        var (certificates, gatewayOk) = await _gateway.ReconcileAsync(compilation.GatewayTable, held, cancellationToken);
+        ok &= gatewayOk;
         foreach (var item in objects)
         {
-            ok &= await WriteStatusAsync(item, diagnostics, compilation, invalid, applyErrors, kept, uninjected, cancellationToken);
+            ok &= await WriteStatusAsync(item, diagnostics, compilation, invalid, applyErrors, kept, uninjected, certificates, cancellationToken);
         }
 
         return ok;
     }
 
     private static string Describe(LatticeServiceObject item) => $"{LatticeService.Kind} {item.Key}";
+
+    /// <summary>
+    /// The compiler's options, with the gateway's replica count: each gateway replica enforces its share of a host's
+    /// rate limit, as a sidecar does of its service's.
+    /// </summary>
+    private CompilerOptions CompilerOptions => _options.Compiler with
+    {
+        ObservedReplicas = new Dictionary<ServiceId, int>(_options.Compiler.ObservedReplicas ?? new Dictionary<ServiceId, int>()) { [_options.Compiler.Gateway] = _options.GatewayReplicas },
+    };
 
     /// <summary>
     /// Claims the controller made whose owner no longer declares the volume: deleted, unless another service still
@@ -308,7 +336,7 @@ public sealed partial class MeshReconciler : IDisposable
         }
     }
 
-    private async Task<bool> WriteStatusAsync(LatticeServiceObject item, List<Diagnostic> diagnostics, MeshCompilation compilation, HashSet<ServiceId> invalid, Dictionary<ServiceId, string> applyErrors, Dictionary<ServiceId, List<string>> kept, ILookup<ServiceId, string> uninjected, CancellationToken cancellationToken)
+    private async Task<bool> WriteStatusAsync(LatticeServiceObject item, List<Diagnostic> diagnostics, MeshCompilation compilation, HashSet<ServiceId> invalid, Dictionary<ServiceId, string> applyErrors, Dictionary<ServiceId, List<string>> kept, ILookup<ServiceId, string> uninjected, IReadOnlyDictionary<ServiceId, IngressCertificateState> certificates, CancellationToken cancellationToken)
     {
         var id = new ServiceId(item.Metadata.NamespaceProperty, item.Metadata.Name);
         var resource = Describe(item);
@@ -323,7 +351,8 @@ public sealed partial class MeshReconciler : IDisposable
             _distributor.AppliedBy(id).Count,
             applyErrors.GetValueOrDefault(id),
             kept.TryGetValue(id, out var claims) ? claims : [],
-            [.. uninjected[id]]);
+            [.. uninjected[id]],
+            certificates.GetValueOrDefault(id));
         var status = ServiceStatus.Build(facts, item.Status, _options.Time.GetUtcNow());
         var previous = item.Status is { } old ? JsonNode.Parse(old.GetRawText()) : null;
         if (JsonNode.DeepEquals(status, previous))
@@ -399,6 +428,18 @@ public sealed record ReconcilerOptions
 
     /// <summary>The mesh CA certificate to publish as the lattice-mesh-ca ConfigMap, or null not to.</summary>
     public string? TrustBundlePem { get; init; }
+
+    /// <summary>The injector's default lattice-proxy image.</summary>
+    public const string DefaultProxyImage = "ghcr.io/lattice-mesh/lattice-proxy:latest";
+
+    /// <summary>The lattice-proxy image the gateway runs (the one the injector adds to pods).</summary>
+    public string ProxyImage { get; init; } = DefaultProxyImage;
+
+    /// <summary>Where the gateway asks for its certificate and its route table: the address the injector gives sidecars.</summary>
+    public string ControllerAddress { get; init; } = "https://lattice-controller.lattice-system.svc:15012";
+
+    /// <summary>How many gateway pods run while some service declares ingress.</summary>
+    public int GatewayReplicas { get; init; } = 2;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

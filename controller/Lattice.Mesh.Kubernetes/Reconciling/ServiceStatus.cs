@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Lattice.Mesh.Compiler.Compilation;
 using Lattice.Mesh.Compiler.Diagnostics;
 using Lattice.Mesh.Compiler.Model;
+using Lattice.Mesh.Kubernetes.Ingress;
 
 namespace Lattice.Mesh.Kubernetes.Reconciling;
 
@@ -19,6 +20,7 @@ namespace Lattice.Mesh.Kubernetes.Reconciling;
 /// <param name="ApplyError">Why applying its workload failed, if it did.</param>
 /// <param name="KeptClaims">Claims kept for it although their owner no longer declares them, with the reason.</param>
 /// <param name="PodsWithoutSidecar">Its pods running without the sidecar (started while the injector was away, or opted out).</param>
+/// <param name="IngressCertificate">Where the gateway's certificate for its ingress hosts comes from; null when it has no ingress the gateway serves.</param>
 public sealed record ServiceFacts(
     ServiceId Id,
     long Generation,
@@ -30,11 +32,13 @@ public sealed record ServiceFacts(
     int SidecarsReporting,
     string? ApplyError,
     IReadOnlyList<string> KeptClaims,
-    IReadOnlyList<string> PodsWithoutSidecar);
+    IReadOnlyList<string> PodsWithoutSidecar,
+    IngressCertificateState? IngressCertificate = null);
 
 /// <summary>
 /// The status subresource of a LatticeService, computed from <see cref="ServiceFacts"/>: conditions (Ready,
-/// AgreementsResolved, VolumesResolved, Failed) with reasons, the live agreements, the pending ones with their fix,
+/// AgreementsResolved, VolumesResolved, Failed, SidecarsInjected, and IngressCertificateReady for a service with
+/// ingress) with reasons, the live agreements, the pending ones with their fix,
 /// observedGeneration, and how many sidecars run the current route table. A condition keeps its
 /// lastTransitionTime while its status does not change, so that an unchanged service writes nothing.
 /// </summary>
@@ -96,6 +100,10 @@ public static class ServiceStatus
                 !facts.Compiled ? "the spec is invalid; the last good configuration keeps serving"
                     : facts.ApplyError ?? "the workload is rendered and the route table is served"),
         };
+        if (facts.IngressCertificate is { } certificate)
+        {
+            conditions.Insert(conditions.Count - 1, Condition(previous, now, facts.Generation, IngressCertificateState.Condition, certificate.Ready, certificate.Reason, certificate.Message));
+        }
 
         var status = new JsonObject
         {

@@ -51,7 +51,7 @@ public sealed class LatticeServiceCrdTests(KubernetesCluster cluster)
 
         Assert.True(exitCode == 0, stderr);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["NAME", "READY", "AGREEMENTS", "PENDING", "SIDECARS", "AGE"], lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["NAME", "READY", "AGREEMENTS", "PENDING", "SIDECARS", "TLS", "AGE"], lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         // The category lists kinds with a prefix ("latticeservice.lattice.dev/web"); a plain resource lists the bare name.
         var row = Assert.Single(lines.Skip(1));
         Assert.Matches(@"^(latticeservice\.lattice\.dev/)?web\s", row);

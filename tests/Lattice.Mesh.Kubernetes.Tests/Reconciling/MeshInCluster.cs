@@ -119,6 +119,20 @@ internal sealed class MeshInCluster : IAsyncDisposable
     public async Task<V1Deployment?> DeploymentAsync(string name) =>
         (await Client.AppsV1.ListNamespacedDeploymentAsync(Namespace, fieldSelector: $"metadata.name={name}", cancellationToken: TestContext.Current.CancellationToken)).Items.SingleOrDefault();
 
+    /// <summary>The ingress gateway's Deployment, in the controller's namespace, or null.</summary>
+    public async Task<V1Deployment?> GatewayAsync() =>
+        (await Client.AppsV1.ListNamespacedDeploymentAsync(SystemNamespace, fieldSelector: "metadata.name=lattice-gateway", cancellationToken: TestContext.Current.CancellationToken)).Items.SingleOrDefault();
+
+    /// <summary>Secret <paramref name="ns"/>/<paramref name="name"/>, or null.</summary>
+    public async Task<V1Secret?> SecretAsync(string ns, string name) =>
+        (await Client.CoreV1.ListNamespacedSecretAsync(ns, fieldSelector: $"metadata.name={name}", cancellationToken: TestContext.Current.CancellationToken)).Items.SingleOrDefault();
+
+    /// <summary>The gateway's Secret for <paramref name="secretName"/> of this mesh's namespace: <c>ingress-&lt;namespace&gt;-&lt;secretName&gt;</c>.</summary>
+    public string IngressSecret(string secretName) => $"ingress-{Namespace}-{secretName}";
+
+    /// <summary>examples/media-server/<paramref name="file"/>, as written.</summary>
+    public static string Example(string file) => File.ReadAllText(Path.Combine(Repository.MediaServer, file));
+
     public async ValueTask DisposeAsync()
     {
         foreach (var plane in _planes)

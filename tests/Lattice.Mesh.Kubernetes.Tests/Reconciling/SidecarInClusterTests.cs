@@ -69,8 +69,9 @@ public sealed class SidecarInClusterTests(KubernetesCluster cluster) : IAsyncLif
         Assert.Equal(controller.Distributor.Tables[sonarr].Revision, config.Headers.GetValues("x-lattice-revision").Single());
         await Wait.UntilAsync(async () => (await _mesh.StatusAsync("sonarr")).TryGetProperty("routeTable", out var table) && table.GetProperty("sidecarsCurrent").GetInt32() == 1, "sonarr's status to count its sidecar");
 
-        // The gateway is fed like a sidecar: under its identity, the controller serves every ingress host.
-        var gateway = controller.Distributor.Tables[new ServiceId("lattice-system", "lattice-gateway")];
+        // The gateway is fed like a sidecar: under its identity (in the controller's namespace, where it runs), the
+        // controller serves every ingress host.
+        var gateway = controller.Distributor.Tables[new ServiceId(_mesh.SystemNamespace, "lattice-gateway")];
         Assert.Equal([$"jellyfin.home.local", "sonarr.home.local"], gateway.Gateway.Select(h => h.Host));
         Assert.Equal($"{_mesh.Namespace}/sonarr", gateway.Gateway.Single(h => h.Host == "sonarr.home.local").Service);
     }

@@ -1,7 +1,9 @@
 using k8s;
 using k8s.Models;
+using Lattice.Mesh.Compiler.Compilation;
 using Lattice.Mesh.Compiler.Model;
 using Lattice.Mesh.Injector.Mutation;
+using Lattice.Mesh.Kubernetes.Ingress;
 using Lattice.Mesh.Kubernetes.Rendering;
 using Lattice.Mesh.RouteTable;
 
@@ -123,6 +125,44 @@ public sealed class GatewayRenderingTests
         Assert.Equal(one, other);
         Assert.Equal(Context, Context with { IngressSecrets = [.. Context.IngressSecrets.Reverse()] });
     }
+
+    [Fact]
+    public void TheMediaStack_AsksForOneSecretPerService_NamedForItsNamespaceAndSecretName()
+    {
+        var table = MeshCompiler.Compile(MediaServer.Load()).GatewayTable!;
+
+        var plan = IngressSecret.Plan(table);
+
+        Assert.Equal(["ingress-media-jellyfin-tls", "ingress-media-sonarr-tls"], plan.Select(s => s.Name));
+        Assert.Equal(["jellyfin.home.local"], plan[0].Hosts);
+        Assert.Equal([MediaServer.Id("jellyfin")], plan[0].Services);
+        Assert.Equal((IngressTlsMode.Auto, null, "ClusterIssuer"), (plan[0].Tls.Mode, plan[0].Tls.IssuerName, plan[0].IssuerKind));
+    }
+
+    [Fact]
+    public void TwoServicesNamingOneSecret_ShareIt_WithBothTheirHosts()
+    {
+        var table = MeshCompiler.Compile(MediaServer.Load()).GatewayTable! with
+        {
+            Gateway = [Host("b.home.local", "media/b", "shared"), Host("a.home.local", "media/a", "shared"), Host("c.home.local", "books/c", "shared")],
+        };
+
+        var plan = IngressSecret.Plan(table);
+
+        Assert.Equal(["ingress-books-shared", "ingress-media-shared"], plan.Select(s => s.Name));
+        Assert.Equal(["a.home.local", "b.home.local"], plan[1].Hosts);
+        Assert.Equal([new ServiceId("media", "a"), new ServiceId("media", "b")], plan[1].Services);
+    }
+
+    private static GatewayHost Host(string host, string service, string secret) => new()
+    {
+        Host = host,
+        Service = service,
+        Address = "127.0.0.1:15006",
+        SpiffeId = "spiffe://lattice.local/ns/media/sa/x",
+        Port = 80,
+        Tls = new IngressTls { Mode = IngressTlsMode.Manual, SecretName = secret },
+    };
 
     private static V1VolumeMount Mount(V1PodSpec pod, Func<V1Volume, bool> volume) =>
         Assert.Single(pod.Containers[0].VolumeMounts, m => m.Name == Assert.Single(pod.Volumes, v => volume(v)).Name);

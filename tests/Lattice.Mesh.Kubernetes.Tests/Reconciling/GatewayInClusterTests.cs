@@ -1,0 +1,240 @@
+using System.Text;
+using k8s;
+using k8s.Models;
+using Lattice.Mesh.Kubernetes.Tests.Support;
+
+namespace Lattice.Mesh.Kubernetes.Tests.Reconciling;
+
+/// <summary>
+/// The ingress gateway on a real API server: the controller runs it in its own namespace while some service declares
+/// ingress, with one TLS Secret per service, and each service's status says where its certificate comes from.
+/// cert-manager is not installed here (see <see cref="CertManagerTests"/> for when it is).
+/// </summary>
+public sealed class GatewayInClusterTests(KubernetesCluster cluster) : IAsyncLifetime
+{
+    private MeshInCluster _mesh = null!;
+    private KubernetesControlPlane _controller = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _mesh = await MeshInCluster.CreateAsync(cluster, "ingress");
+        _controller = await _mesh.StartControllerAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await _mesh.DisposeAsync();
+
+    private CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task TheMediaStack_RunsTheGateway_InTheControllersNamespace_UntilTheLastIngressGoes()
+    {
+        var system = _mesh.SystemNamespace;
+        await _mesh.ApplyMediaStackAsync();
+        await Wait.UntilAsync(
+            async () => (await _mesh.GatewayAsync())?.Spec.Template.Spec.Volumes.Count(v => v.Secret is not null) == 2,
+            "the gateway's Deployment in the controller's namespace, with Jellyfin's and Sonarr's Secrets");
+
+        var deployment = (await _mesh.GatewayAsync())!;
+        var pod = deployment.Spec.Template.Spec;
+        var container = Assert.Single(pod.Containers);
+        Assert.Equal(
+            ["gateway", "--RouteTable=/var/run/lattice/routes.json", "--Secrets=/etc/lattice/ingress", "--Certificate=/var/run/lattice/tls.crt", "--Key=/var/run/lattice/tls.key",
+             "--TrustBundle=/var/run/lattice/ca/ca.crt", "--Controller=https://lattice-controller.lattice-system.svc:15012", "--BootstrapToken=/var/run/secrets/lattice/token",
+             "--HttpPort=8080", "--HttpsPort=8443", "--PublicHttpsPort=443"],
+            container.Args);
+        Assert.Equal("ghcr.io/lattice-mesh/lattice-proxy:latest", container.Image);
+        Assert.Equal(2, deployment.Spec.Replicas);
+        Assert.Equal("false", deployment.Spec.Template.Metadata.Labels["lattice.dev/inject"]);
+
+        // One optional Secret volume per ingress Secret, each in a folder of its own.
+        var secrets = pod.Volumes.Where(v => v.Secret is not null).ToList();
+        Assert.Equal([_mesh.IngressSecret("jellyfin-tls"), _mesh.IngressSecret("sonarr-tls")], secrets.Select(v => v.Secret.SecretName));
+        Assert.All(secrets, v => Assert.True(v.Secret.Optional));
+        Assert.Equal(secrets.Select(v => $"/etc/lattice/ingress/{v.Secret.SecretName}"), secrets.Select(v => Assert.Single(container.VolumeMounts, m => m.Name == v.Name).MountPath));
+        Assert.Equal("lattice-mesh-ca", Assert.Single(pod.Volumes, v => v.ConfigMap is not null).ConfigMap.Name);
+        Assert.Equal("lattice-mesh", Assert.Single(Assert.Single(pod.Volumes, v => v.Projected is not null).Projected.Sources).ServiceAccountToken.Audience);
+        Assert.Equal("Memory", Assert.Single(pod.Volumes, v => v.EmptyDir is not null).EmptyDir.Medium);
+
+        var security = container.SecurityContext;
+        Assert.Equal((true, 1337L, true, false, "RuntimeDefault"), (security.RunAsNonRoot, security.RunAsUser, security.ReadOnlyRootFilesystem, security.AllowPrivilegeEscalation, security.SeccompProfile.Type));
+        Assert.Equal(["ALL"], security.Capabilities.Drop);
+        Assert.Equal(("/healthz/ready", "15021"), (container.ReadinessProbe.HttpGet.Path, container.ReadinessProbe.HttpGet.Port.Value));
+        Assert.NotNull(container.Resources.Limits["memory"]);
+
+        var account = await _mesh.Client.CoreV1.ReadNamespacedServiceAccountAsync("lattice-gateway", system, cancellationToken: Ct);
+        Assert.False(account.AutomountServiceAccountToken);
+        var service = await _mesh.Client.CoreV1.ReadNamespacedServiceAsync("lattice-gateway", system, cancellationToken: Ct);
+        Assert.Equal("LoadBalancer", service.Spec.Type);
+        Assert.Equal([(80, "8080"), (443, "8443")], service.Spec.Ports.Select(p => (p.Port, p.TargetPort.Value)));
+        var bundle = await _mesh.Client.CoreV1.ReadNamespacedConfigMapAsync("lattice-mesh-ca", system, cancellationToken: Ct);
+        Assert.Equal(_controller.Authority.CertificatePem, bundle.Data["ca.crt"]);
+        // The API server admits its pods (they stay Pending here: there is no scheduler). A rollout that never becomes
+        // ready keeps the older pods, so look for one of the current template.
+        await Wait.UntilAsync(
+            async () => (await _mesh.Client.CoreV1.ListNamespacedPodAsync(system, labelSelector: "app.kubernetes.io/name=lattice-gateway", cancellationToken: Ct)).Items.Any(p => p.Spec.Volumes.Count(v => v.Secret is not null) == 2),
+            "a gateway pod of the current template");
+
+        // Jellyfin gives up its ingress: its Secret goes and the gateway no longer mounts it.
+        await _mesh.ApplyAsync(WithoutIngress(MeshInCluster.Example("jellyfin.yaml")));
+        await Wait.UntilAsync(
+            async () => (await _mesh.GatewayAsync())!.Spec.Template.Spec.Volumes.Where(v => v.Secret is not null).Select(v => v.Secret.SecretName).SequenceEqual([_mesh.IngressSecret("sonarr-tls")]),
+            "the gateway to mount Sonarr's Secret alone");
+        await Wait.UntilAsync(async () => await _mesh.SecretAsync(system, _mesh.IngressSecret("jellyfin-tls")) is null, "Jellyfin's ingress Secret to be deleted");
+        await Wait.UntilAsync(async () => await _mesh.ConditionAsync("jellyfin", "IngressCertificateReady") is null, "jellyfin's status to drop its certificate condition");
+
+        // The last ingress goes: so does the gateway, but nothing the controller did not make.
+        var users = new V1Service
+        {
+            Metadata = new V1ObjectMeta { Name = "my-gateway", Labels = new Dictionary<string, string> { ["app.kubernetes.io/component"] = "gateway" } },
+            Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Port = 80 }] },
+        };
+        await _mesh.Client.CoreV1.CreateNamespacedServiceAsync(users, system, cancellationToken: Ct);
+        await _mesh.ApplyAsync(WithoutIngress(MeshInCluster.Example("sonarr.yaml")));
+        await Wait.UntilAsync(async () => await _mesh.GatewayAsync() is null, "the gateway's Deployment to be deleted");
+        await Wait.UntilAsync(async () => (await _mesh.Client.CoreV1.ListNamespacedServiceAsync(system, fieldSelector: "metadata.name=lattice-gateway", cancellationToken: Ct)).Items.Count == 0, "the gateway's Service to be deleted");
+        await Wait.UntilAsync(async () => (await _mesh.Client.CoreV1.ListNamespacedServiceAccountAsync(system, fieldSelector: "metadata.name=lattice-gateway", cancellationToken: Ct)).Items.Count == 0, "the gateway's ServiceAccount to be deleted");
+        await Wait.UntilAsync(async () => await _mesh.SecretAsync(system, _mesh.IngressSecret("sonarr-tls")) is null, "Sonarr's ingress Secret to be deleted");
+        Assert.NotNull(await _mesh.Client.CoreV1.ReadNamespacedServiceAsync("my-gateway", system, cancellationToken: Ct));
+        Assert.NotNull(await _mesh.SecretAsync(system, "lattice-ingress-ca")); // the ingress CA stays: users trust it
+    }
+
+    [Fact]
+    public async Task ModeAuto_WithoutCertManager_IsIssuedFromTheIngressCa_ForExactlyTheHosts_AndReissuedWhenTheyChange()
+    {
+        var system = _mesh.SystemNamespace;
+        var name = _mesh.IngressSecret("jellyfin-tls");
+        await _mesh.ApplyMediaStackAsync("jellyfin");
+        await Wait.UntilAsync(async () => await _mesh.SecretAsync(system, name) is not null, $"Secret {name}");
+
+        var secret = (await _mesh.SecretAsync(system, name))!;
+        var certificate = Encoding.UTF8.GetString(secret.Data["tls.crt"]);
+        var ca = (await _mesh.Client.CoreV1.ReadNamespacedConfigMapAsync("lattice-ingress-ca", system, cancellationToken: Ct)).Data["ca.crt"];
+        Assert.Equal("kubernetes.io/tls", secret.Type);
+        Assert.Equal(["jellyfin.home.local"], TestCertificates.DnsNames(certificate));
+        Assert.True(TestCertificates.ChainsTo(certificate, ca), "the certificate should chain to the CA in ConfigMap lattice-ingress-ca");
+        Assert.False(TestCertificates.ChainsTo(certificate, _controller.Authority.CertificatePem), "the ingress CA is not the mesh CA");
+        using (var pair = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(certificate, Encoding.UTF8.GetString(secret.Data["tls.key"])))
+        {
+            Assert.InRange(pair.NotAfter - pair.NotBefore, TimeSpan.FromDays(89), TimeSpan.FromDays(91));
+        }
+
+        await Wait.UntilAsync(async () => (await _mesh.ConditionAsync("jellyfin", "IngressCertificateReady"))?.Reason == "MeshIngressCA", "jellyfin's status to name the ingress CA");
+        var condition = (await _mesh.ConditionAsync("jellyfin", "IngressCertificateReady"))!.Value;
+        Assert.Equal("True", condition.Status);
+        Assert.Contains($"Secret {system}/{name}", condition.Message, StringComparison.Ordinal);
+        Assert.Contains("no tls.issuerRef is set", condition.Message, StringComparison.Ordinal);
+        Assert.Contains($"kubectl -n {system} get cm lattice-ingress-ca -o jsonpath='{{.data.ca\\.crt}}'", condition.Message, StringComparison.Ordinal);
+
+        await _mesh.ApplyAsync(MeshInCluster.Example("jellyfin.yaml").Replace("hosts: [jellyfin.home.local]", "hosts: [jellyfin.home.local, films.home.local]", StringComparison.Ordinal));
+
+        await Wait.UntilAsync(
+            async () => TestCertificates.DnsNames(Encoding.UTF8.GetString((await _mesh.SecretAsync(system, name))!.Data["tls.crt"])).SequenceEqual(["films.home.local", "jellyfin.home.local"]),
+            "the certificate to be reissued for both hosts");
+        Assert.True(TestCertificates.ChainsTo(Encoding.UTF8.GetString((await _mesh.SecretAsync(system, name))!.Data["tls.crt"]), ca), "the same ingress CA issues it again");
+    }
+
+    [Fact]
+    public async Task ABadEdit_OfAServiceWithIngress_KeepsItsCertificateAndItsVolume_UntilItIsFixed()
+    {
+        var system = _mesh.SystemNamespace;
+        var name = _mesh.IngressSecret("jellyfin-tls");
+        await _mesh.ApplyMediaStackAsync("jellyfin");
+        await Wait.UntilAsync(async () => await _mesh.SecretAsync(system, name) is not null, $"Secret {name}");
+        var issued = (await _mesh.SecretAsync(system, name))!.Data["tls.crt"];
+
+        var broken = MeshInCluster.Example("jellyfin.yaml").Replace("params: {size: 1Ti, accessMode: ReadWriteMany}", "params: {ref: ghost.media}", StringComparison.Ordinal);
+        await _mesh.ApplyAsync(broken);
+        await Wait.UntilAsync(async () => (await _mesh.ConditionAsync("jellyfin", "Failed"))?.Status == "True", "jellyfin to fail");
+        var passes = _controller.Reconciler.Passes;
+        await Wait.UntilAsync(() => Task.FromResult(_controller.Reconciler.Passes > passes + 2), "a few more passes of the controller");
+
+        Assert.Equal(issued, (await _mesh.SecretAsync(system, name))?.Data["tls.crt"]);
+        Assert.Contains(name, (await _mesh.GatewayAsync())!.Spec.Template.Spec.Volumes.Where(v => v.Secret is not null).Select(v => v.Secret.SecretName));
+    }
+
+    [Fact]
+    public async Task ModeManual_CopiesTheUsersSecret_AndFollowsItsRotation()
+    {
+        var system = _mesh.SystemNamespace;
+        var (first, firstKey) = TestCertificates.SelfSigned("radarr.home.local");
+        await CreateTlsSecretAsync("radarr-tls", first, firstKey);
+        await _mesh.ApplyAsync(Radarr("{mode: manual, secretName: radarr-tls}"));
+
+        var copy = _mesh.IngressSecret("radarr-tls");
+        await Wait.UntilAsync(async () => (await _mesh.SecretAsync(system, copy)) is { } s && Encoding.UTF8.GetString(s.Data["tls.crt"]) == first, $"the user's Secret copied to {copy}");
+        Assert.Equal(firstKey, Encoding.UTF8.GetString((await _mesh.SecretAsync(system, copy))!.Data["tls.key"]));
+        await Wait.UntilAsync(async () => (await _mesh.ConditionAsync("radarr", "IngressCertificateReady"))?.Reason == "ManualSecret", "radarr's status to say its Secret is copied");
+        Assert.Contains($"Secret {_mesh.Namespace}/radarr-tls", (await _mesh.ConditionAsync("radarr", "IngressCertificateReady"))!.Value.Message, StringComparison.Ordinal);
+
+        // The user renews their certificate: the gateway's copy follows, with no change to the LatticeService.
+        var (second, secondKey) = TestCertificates.SelfSigned("radarr.home.local");
+        var user = await _mesh.Client.CoreV1.ReadNamespacedSecretAsync("radarr-tls", _mesh.Namespace, cancellationToken: Ct);
+        user.Data["tls.crt"] = Encoding.UTF8.GetBytes(second);
+        user.Data["tls.key"] = Encoding.UTF8.GetBytes(secondKey);
+        await _mesh.Client.CoreV1.ReplaceNamespacedSecretAsync(user, "radarr-tls", _mesh.Namespace, cancellationToken: Ct);
+
+        await Wait.UntilAsync(async () => Encoding.UTF8.GetString((await _mesh.SecretAsync(system, copy))!.Data["tls.crt"]) == second, "the copy to follow the user's new certificate");
+        Assert.Equal(secondKey, Encoding.UTF8.GetString((await _mesh.SecretAsync(system, copy))!.Data["tls.key"]));
+    }
+
+    [Fact]
+    public async Task ModeManual_AMissingOrBadSecret_IsReportedWithTheFix_AndTheOtherServicesStayReady()
+    {
+        await _mesh.ApplyMediaStackAsync("jellyfin");
+        await _mesh.ApplyAsync(Radarr("{mode: manual, secretName: radarr-tls}"));
+
+        await Wait.UntilAsync(async () => (await _mesh.ConditionAsync("radarr", "IngressCertificateReady"))?.Reason == "SecretMissing", "radarr's status to report its missing Secret");
+        var missing = (await _mesh.ConditionAsync("radarr", "IngressCertificateReady"))!.Value;
+        Assert.Equal("False", missing.Status);
+        Assert.Contains($"Secret {_mesh.Namespace}/radarr-tls", missing.Message, StringComparison.Ordinal);
+        Assert.Contains($"Fix: kubectl -n {_mesh.Namespace} create secret tls radarr-tls --cert=", missing.Message, StringComparison.Ordinal);
+        await Wait.UntilAsync(async () => (await _mesh.ConditionAsync("jellyfin", "Ready"))?.Status == "True", "jellyfin to stay Ready");
+        Assert.Equal("True", (await _mesh.ConditionAsync("jellyfin", "IngressCertificateReady"))?.Status);
+        Assert.Null(await _mesh.SecretAsync(_mesh.SystemNamespace, _mesh.IngressSecret("radarr-tls")));
+
+        // A Secret that is there but holds no usable pair is named as such.
+        var (certificate, _) = TestCertificates.SelfSigned("radarr.home.local");
+        var (_, otherKey) = TestCertificates.SelfSigned("radarr.home.local");
+        await CreateTlsSecretAsync("radarr-tls", certificate, otherKey);
+        await Wait.UntilAsync(async () => (await _mesh.ConditionAsync("radarr", "IngressCertificateReady"))?.Reason == "SecretInvalid", "radarr's status to report its unusable Secret");
+        Assert.Contains("Fix:", (await _mesh.ConditionAsync("radarr", "IngressCertificateReady"))!.Value.Message, StringComparison.Ordinal);
+        Assert.Null(await _mesh.SecretAsync(_mesh.SystemNamespace, _mesh.IngressSecret("radarr-tls")));
+    }
+
+    private async Task CreateTlsSecretAsync(string name, string certificatePem, string keyPem) =>
+        await _mesh.Client.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret
+            {
+                Metadata = new V1ObjectMeta { Name = name },
+                Type = "kubernetes.io/tls",
+                Data = new Dictionary<string, byte[]> { ["tls.crt"] = Encoding.UTF8.GetBytes(certificatePem), ["tls.key"] = Encoding.UTF8.GetBytes(keyPem) },
+            },
+            _mesh.Namespace,
+            cancellationToken: Ct);
+
+    /// <summary>A manifest of the example without its ingress (the last block of jellyfin.yaml and sonarr.yaml).</summary>
+    private static string WithoutIngress(string manifest)
+    {
+        var at = manifest.IndexOf("\n  ingress:", StringComparison.Ordinal);
+        Assert.True(at > 0, "the example should end with its ingress");
+        return manifest[..(at + 1)];
+    }
+
+    /// <summary>A fourth service, radarr, with ingress radarr.home.local and the given tls.</summary>
+    internal static string Radarr(string tls) => $$"""
+        apiVersion: lattice.dev/v1alpha1
+        kind: LatticeService
+        metadata:
+          name: radarr
+        spec:
+          containers:
+            main:
+              image: linuxserver/radarr:latest
+          service:
+            ports:
+              http: {port: 7878}
+          ingress:
+            hosts: [radarr.home.local]
+            tls: {{tls}}
+        """;
+}
