@@ -25,6 +25,9 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
 
     public Uri Admin => Addresses["admin"];
 
+    /// <summary>The process's id, for reading its CPU time and memory from /proc.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>A sidecar: its outbound, inbound and admin listeners.</summary>
     public static Task<SidecarProcess> StartAsync(IEnumerable<string> arguments, TextWriter log, CancellationToken cancellationToken) =>
         StartAsync(arguments, SidecarListening(), log, cancellationToken);

@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Lattice.Mesh.Compiler.Compilation;
 using Lattice.Mesh.Compiler.Model;
 
-namespace Lattice.Mesh.Benchmarks;
+namespace Lattice.Mesh.LoadTests.Benchmarks;
 
 /// <summary>
 /// The compiler on a large mesh: 10,000 services, 25,000 agreements declared on both sides (50,000

@@ -1,7 +1,7 @@
 using Lattice.Mesh.Compiler.Model;
 using Lattice.Mesh.RouteTable;
 
-namespace Lattice.Mesh.Benchmarks;
+namespace Lattice.Mesh.LoadTests.Benchmarks;
 
 /// <summary>
 /// A large mesh built deterministically from a seed: services spread over namespaces, each with one port, and

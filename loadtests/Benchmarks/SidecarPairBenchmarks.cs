@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Lattice.Mesh.Benchmarks;
+namespace Lattice.Mesh.LoadTests.Benchmarks;
 
 /// <summary>
 /// A real sidecar pair on loopback (app → sonarr's outbound → mutual TLS → nzbget's inbound → app answering 1 KB),

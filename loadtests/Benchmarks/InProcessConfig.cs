@@ -2,7 +2,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
-namespace Lattice.Mesh.Benchmarks;
+namespace Lattice.Mesh.LoadTests.Benchmarks;
 
 /// <summary>
 /// A short job for a small (2-core) machine, about a minute for both methods. Five warmups because the baseline

@@ -1,0 +1,24 @@
+using HdrHistogram;
+
+namespace Lattice.Mesh.LoadTests.Engine;
+
+/// <summary>What one scenario did under one simulation: counts, failures by kind and the latency of the good answers.</summary>
+/// <param name="Scenario">The scenario's name.</param>
+/// <param name="Simulation">The load, such as <c>rate 1000/s</c>.</param>
+/// <param name="Elapsed">From the first request to the last answer.</param>
+/// <param name="Ok">Steps that went as expected.</param>
+/// <param name="Failures">Steps that did not, by kind.</param>
+/// <param name="Latency">Latency of the good steps in microseconds (from the intended send time in the open model).</param>
+public sealed record ScenarioResult(string Scenario, string Simulation, TimeSpan Elapsed, long Ok, IReadOnlyDictionary<string, long> Failures, HistogramBase Latency)
+{
+    public long Failed => Failures.Values.Sum();
+
+    /// <summary>How late the open model's dispatcher sent requests, in microseconds: the floor of what it can resolve. Null in the closed model.</summary>
+    public HistogramBase? DispatchLateness { get; init; }
+
+    /// <summary>Answers per second, good or not.</summary>
+    public double Throughput => Elapsed > TimeSpan.Zero ? (Ok + Failed) / Elapsed.TotalSeconds : 0;
+
+    /// <summary>The latency at <paramref name="percentile"/> (0-100) in milliseconds; NaN without a good answer.</summary>
+    public double PercentileMs(double percentile) => Latency.TotalCount == 0 ? double.NaN : Latency.GetValueAtPercentile(percentile) / 1000.0;
+}

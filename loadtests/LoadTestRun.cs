@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using Lattice.Mesh.LoadTests.Engine;
+using Lattice.Mesh.LoadTests.Reporting;
+using Lattice.Mesh.LoadTests.Targets;
+
+namespace Lattice.Mesh.LoadTests;
+
+/// <summary>How hard and how long: the full run for the README's figures, or the quick smoke run CI does.</summary>
+/// <param name="Rate">The open model's requests per second.</param>
+/// <param name="Concurrency">The closed model's copies.</param>
+/// <param name="Duration">Each scenario's recorded run, per model.</param>
+/// <param name="WarmUp">Each scenario's unrecorded run before it, per model.</param>
+internal sealed record LoadTestOptions(int Rate, int Concurrency, TimeSpan Duration, TimeSpan WarmUp)
+{
+    public static LoadTestOptions Full { get; } = new(1000, 16, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5));
+
+    public static LoadTestOptions Quick { get; } = new(200, 8, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1));
+}
+
+/// <summary>One path the requests can take: how to send them, what a good answer is, and which proxy processes it runs through.</summary>
+internal sealed record PathUnderTest(string Name, string Description, HttpClient Client, string RequestPath, int[] ExpectedStatuses, string Expected, IReadOnlyList<ProcessMeter> Proxies)
+{
+    public Scenario ToScenario() => new(Name, StepAsync, Expected);
+
+    private async ValueTask<StepResult> StepAsync(CancellationToken cancellationToken)
+    {
+        using var response = await Client.GetAsync(RequestPath, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        var status = (int)response.StatusCode;
+        if (Array.IndexOf(ExpectedStatuses, status) < 0)
+        {
+            return StepResult.Fail($"status {status}");
+        }
+
+        return status == 200 && response.Content.Headers.ContentLength != LoopbackBackend.ResponseBytes
+            ? StepResult.Fail("short body")
+            : StepResult.Ok;
+    }
+}
+
+/// <summary>
+/// Sets everything up (the backend, the sidecar processes), runs every path under the open model and then the closed
+/// one, each after a warm-up, and measures the proxies' CPU time and peak memory around each recorded run.
+/// </summary>
+internal static class LoadTestRun
+{
+    public static async Task<LoadReport> RunAsync(LoadTestOptions options, ILoadEngine engine, TextWriter log, CancellationToken cancellationToken)
+    {
+        await using var backend = await LoopbackBackend.StartAsync();
+        await using var mesh = await SidecarMesh.StartAsync(backend, log, cancellationToken);
+        ProcessMeter Meter(string service) => new(mesh[service].ProcessId);
+        using var direct = Client(new Uri($"http://127.0.0.1:{backend.Port}"), host: null);
+        using var viaClient = Client(mesh["client"].Outbound, SidecarMesh.BackendHost);
+        using var viaStranger = Client(mesh["stranger"].Outbound, SidecarMesh.BackendHost);
+        using var viaLimited = Client(mesh["limited"].Outbound, SidecarMesh.BackendHost);
+        PathUnderTest[] paths =
+        [
+            new("direct", "client → app", direct, "/", [200], "200 with 1 KB", []),
+            new("sidecars", "client → sidecar → mTLS → sidecar → app", viaClient, "/", [200], "200 with 1 KB", [Meter("client"), Meter("backend")]),
+            new("denied", "client → sidecar: 403", viaStranger, "/", [403], "403 from the caller's own sidecar (no agreement)", [Meter("stranger")]),
+            new("rate-limited", "client → sidecar → mTLS → sidecar: 429", viaLimited, "/", [429, 200], "429 from the callee's sidecar (the first 60 a minute pass)", [Meter("limited"), Meter("backend")]),
+            new("retry", "as sidecars, app failing 1 in 10 with 503", viaClient, "/flaky", [200], "200: the caller's sidecar retries the 503s", [Meter("client"), Meter("backend")]),
+        ];
+
+        var rows = new List<ScenarioReport>();
+        LoadSimulation[] simulations = [new ConstantRate(options.Rate, options.Duration), new ConstantConcurrency(options.Concurrency, options.Duration)];
+        foreach (var simulation in simulations)
+        {
+            foreach (var path in paths)
+            {
+                await log.WriteLineAsync($"{path.Name}, {simulation.Label}: warm-up {options.WarmUp.TotalSeconds:F0}s, then {options.Duration.TotalSeconds:F0}s recorded");
+                var scenario = path.ToScenario();
+                await engine.RunAsync(scenario, simulation with { During = options.WarmUp }, TimeSpan.Zero, cancellationToken);
+                foreach (var proxy in path.Proxies)
+                {
+                    proxy.ResetPeak();
+                }
+
+                var cpuBefore = path.Proxies.Sum(p => p.CpuTime().Ticks);
+                var result = await engine.RunAsync(scenario, simulation, TimeSpan.Zero, cancellationToken);
+                var cpu = path.Proxies.Count == 0 ? (TimeSpan?)null : TimeSpan.FromTicks(path.Proxies.Sum(p => p.CpuTime().Ticks) - cpuBefore);
+                var peak = path.Proxies.Count == 0 ? (long?)null : path.Proxies.Max(p => p.PeakResidentBytes());
+                rows.Add(new ScenarioReport(result, path.Description, path.Expected, cpu, peak));
+            }
+        }
+
+        return new LoadReport(Title(options), rows, Notes(options, backend));
+    }
+
+    /// <summary>A client as an app beside its sidecar would have: plain HTTP/1.1 keep-alive, no proxy, a pool as large as the load asks.</summary>
+    private static HttpClient Client(Uri baseAddress, string? host)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) })
+        {
+            BaseAddress = baseAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        if (host is not null)
+        {
+            client.DefaultRequestHeaders.Host = host;
+        }
+
+        return client;
+    }
+
+    private static string Title(LoadTestOptions options) =>
+        $"Lattice.Mesh load test, {DateTime.UtcNow:yyyy-MM-dd} at {Commit()}, {Environment.ProcessorCount} cores, {options.Rate}/s and {options.Concurrency} copies, {options.Duration.TotalSeconds:F0}s each";
+
+    private static List<string> Notes(LoadTestOptions options, LoopbackBackend backend) =>
+    [
+        $"Open model: latency from each request's intended send time (coordinated omission corrected); closed model: {options.Concurrency} copies back to back. Responses are {LoopbackBackend.ResponseBytes} bytes. Ratios (× direct, over direct) are against the direct path under the same load in this run.",
+        "Proxy CPU is the user+system time of the path's lattice-proxy processes during the recorded run, per request; peak RSS is the largest VmHWM among them, reset before the run.",
+        $"The retry path's app answered 503 to {backend.FlakyFailures} requests in all; the caller's sidecar retried them.",
+    ];
+
+    private static string Commit()
+    {
+        try
+        {
+            using var git = Process.Start(new ProcessStartInfo("git", "rev-parse --short HEAD") { RedirectStandardOutput = true, RedirectStandardError = true });
+            var commit = git?.StandardOutput.ReadToEnd().Trim();
+            git?.WaitForExit();
+            return string.IsNullOrEmpty(commit) ? "an unknown commit" : commit;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "an unknown commit";
+        }
+    }
+}
