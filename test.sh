@@ -37,6 +37,18 @@ passed=$(count succeeded)
 failed=$(count failed)
 skipped=$(count skipped)
 
+# The load test in its quick mode: every path (direct, the sidecar pair, denied, rate-limited, retried, nginx) set
+# up by the tool and driven briefly under both models. A smoke test with no timing assertions: it fails only when a
+# path does not answer as it should. Counted as one test.
+echo
+echo "Load test, quick mode (smoke run, no timing assertions):"
+if dotnet run --project loadtests -- --quick --out artifacts/loadtest/quick; then
+  passed=$((passed + 1))
+else
+  echo "test.sh: the quick load test failed (see above)." >&2
+  failed=$((failed + 1))
+fi
+
 echo
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if (( status != 0 || failed > 0 || passed == 0 )); then
