@@ -120,7 +120,7 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
     private MeshCompilation Publish(MeshInput input)
     {
         var compilation = MeshCompiler.Compile(input.Manifests.Services, Options());
-        _distributor.Publish(ServedTables.Of(compilation, CompilerOptions.DefaultGateway), compilation.Failed);
+        _distributor.Publish(ServedTables.Of(compilation, CompilerOptions.DefaultGateway, _distributor.Tables.GetValueOrDefault(CompilerOptions.DefaultGateway), compilation.Failed), compilation.Failed);
         return compilation;
     }
 
@@ -154,7 +154,7 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
 
         var compilation = MeshCompiler.Compile(input.Manifests.Services, Options());
         var before = _distributor.Tables;
-        _distributor.Publish(ServedTables.Of(compilation, CompilerOptions.DefaultGateway), compilation.Failed);
+        _distributor.Publish(ServedTables.Of(compilation, CompilerOptions.DefaultGateway, _distributor.Tables.GetValueOrDefault(CompilerOptions.DefaultGateway), compilation.Failed), compilation.Failed);
         if (_gateway is not null && compilation.GatewayTable is { } gatewayTable)
         {
             _gateway.IssueCertificates(gatewayTable);

@@ -175,7 +175,7 @@ public sealed partial class MeshReconciler : IDisposable
         var parsed = services.Select(s => s.Id).ToHashSet();
         var ids = objects.Select(o => new ServiceId(o.Metadata.NamespaceProperty, o.Metadata.Name)).ToHashSet();
         var invalid = ids.Where(id => !parsed.Contains(id) || compilation.Failed.Contains(id)).ToHashSet();
-        _distributor.Publish(ServedTables.Of(compilation, _options.Compiler.Gateway), keepPrevious: invalid);
+        _distributor.Publish(ServedTables.Of(compilation, _options.Compiler.Gateway, _distributor.Tables.GetValueOrDefault(_options.Compiler.Gateway), invalid), keepPrevious: invalid);
         if (!leader)
         {
             return true;
