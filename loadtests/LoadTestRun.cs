@@ -52,6 +52,11 @@ internal static class LoadTestRun
         using var viaClient = Client(mesh["client"].Outbound, SidecarMesh.BackendHost);
         using var viaStranger = Client(mesh["stranger"].Outbound, SidecarMesh.BackendHost);
         using var viaLimited = Client(mesh["limited"].Outbound, SidecarMesh.BackendHost);
+
+        // nginx alongside (issue 8): skipped with a note where it cannot be had.
+        var comparisons = new List<string>();
+        await using var nginx = await NginxPair.StartOrSkipAsync(backend, comparisons, log, cancellationToken);
+        using var viaNginx = nginx is null ? null : Client(nginx.Address, host: null);
         PathUnderTest[] paths =
         [
             new("direct", "client → app", direct, "/", [200], "200 with 1 KB", []),
@@ -59,6 +64,7 @@ internal static class LoadTestRun
             new("denied", "client → sidecar: 403", viaStranger, "/", [403], "403 from the caller's own sidecar (no agreement)", [Meter("stranger")]),
             new("rate-limited", "client → sidecar → mTLS → sidecar: 429", viaLimited, "/", [429, 200], "429 from the callee's sidecar (the first 60 a minute pass)", [Meter("limited"), Meter("backend")]),
             new("retry", "as sidecars, app failing 1 in 10 with 503", viaClient, "/flaky", [200], "200: the caller's sidecar retries the 503s", [Meter("client"), Meter("backend")]),
+            .. nginx is null || viaNginx is null ? Array.Empty<PathUnderTest>() : [new("nginx-pair", "client → nginx → mTLS → nginx → app", viaNginx, "/", [200], "200 with 1 KB", nginx.Meters())],
         ];
 
         var rows = new List<ScenarioReport>();
@@ -83,7 +89,7 @@ internal static class LoadTestRun
             }
         }
 
-        return new LoadReport(Title(options), rows, Notes(options, backend));
+        return new LoadReport(Title(options), rows, [.. Notes(options, backend), .. comparisons]);
     }
 
     /// <summary>A client as an app beside its sidecar would have: plain HTTP/1.1 keep-alive, no proxy, a pool as large as the load asks.</summary>
