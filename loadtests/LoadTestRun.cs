@@ -53,7 +53,7 @@ internal static class LoadTestRun
         using var viaStranger = Client(mesh["stranger"].Outbound, SidecarMesh.BackendHost);
         using var viaLimited = Client(mesh["limited"].Outbound, SidecarMesh.BackendHost);
 
-        // nginx alongside (issue 8): skipped with a note where it cannot be had.
+        // nginx alongside and the wrk cross-check (issue 8): each skipped with a note where it cannot be had.
         var comparisons = new List<string>();
         await using var nginx = await NginxPair.StartOrSkipAsync(backend, comparisons, log, cancellationToken);
         using var viaNginx = nginx is null ? null : Client(nginx.Address, host: null);
@@ -89,6 +89,8 @@ internal static class LoadTestRun
             }
         }
 
+        var closedDirect = rows.FirstOrDefault(r => r.Result.Scenario == "direct" && r.Result.Simulation == simulations[1].Label);
+        comparisons.Add(await Wrk.CrossCheckAsync(direct.BaseAddress!, options.Concurrency, options.Duration, closedDirect, log, cancellationToken));
         return new LoadReport(Title(options), rows, [.. Notes(options, backend), .. comparisons]);
     }
 
