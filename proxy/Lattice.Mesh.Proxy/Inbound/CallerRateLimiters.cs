@@ -14,13 +14,16 @@ internal sealed class CallerRateLimiters : IDisposable
     private readonly ConcurrentDictionary<string, (RateLimitPolicy Policy, RateLimiter Limiter)> _limiters = new(StringComparer.Ordinal);
 
     /// <summary>The bucket for <paramref name="caller"/> under <paramref name="policy"/>, created or replaced as needed.</summary>
-    public RateLimiter For(string caller, RateLimitPolicy policy)
-    {
-        if (_limiters.TryGetValue(caller, out var entry) && entry.Policy == policy)
-        {
-            return entry.Limiter;
-        }
+    /// <remarks>
+    /// Called for every request of a rate-limited caller, so the path taken when the caller's bucket exists allocates
+    /// nothing: the creation is a separate method, because a lambda capturing <paramref name="policy"/> here would cost
+    /// its closure on every call, found or not.
+    /// </remarks>
+    public RateLimiter For(string caller, RateLimitPolicy policy) =>
+        _limiters.TryGetValue(caller, out var entry) && entry.Policy == policy ? entry.Limiter : Replace(caller, policy);
 
+    private RateLimiter Replace(string caller, RateLimitPolicy policy)
+    {
         var created = (policy, Create(policy));
         var stored = _limiters.AddOrUpdate(caller, created, (_, existing) => existing.Policy == policy ? existing : created);
         if (!ReferenceEquals(stored.Limiter, created.Item2))
