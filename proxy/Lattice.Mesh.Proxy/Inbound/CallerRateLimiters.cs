@@ -58,6 +58,9 @@ internal sealed class CallerRateLimiters : IDisposable
     /// <summary>Sliding windows in a limiter's interval: a request's permit comes back one segment (a tenth of the interval) at a time.</summary>
     internal const int SegmentsPerWindow = 10;
 
+    /// <summary>A token bucket's shortest refill period: faster rates refill several tokens at a time.</summary>
+    internal static readonly TimeSpan ShortestPeriod = TimeSpan.FromMilliseconds(50);
+
     /// <summary>
     /// "N requests per interval" is a sliding window: never more than N in any interval (to a tenth of it),
     /// so a burst at a window's edge cannot double it. A declared burst asks for a token bucket instead: up to
@@ -78,20 +81,16 @@ internal sealed class CallerRateLimiters : IDisposable
             });
         }
 
-        // One token every interval / limit, batched when that would be under 50 ms to keep the timer cheap.
-        var perToken = interval / policy.PerReplicaRequestsPerInterval;
-        var tokensPerPeriod = 1;
-        if (perToken < TimeSpan.FromMilliseconds(50))
-        {
-            tokensPerPeriod = (int)Math.Ceiling(TimeSpan.FromMilliseconds(50) / perToken);
-            perToken *= tokensPerPeriod;
-        }
+        // One token every interval / limit, batched when that would be under 50 ms to keep the timer cheap. Whole ticks
+        // only after batching: above ten million a second one token takes under a tick, which would round to zero.
+        long limit = policy.PerReplicaRequestsPerInterval;
+        var tokensPerPeriod = Math.Max(1, ((ShortestPeriod.Ticks * limit) + interval.Ticks - 1) / interval.Ticks);
 
         return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = policy.PerReplicaBurst,
-            TokensPerPeriod = tokensPerPeriod,
-            ReplenishmentPeriod = perToken,
+            TokensPerPeriod = (int)tokensPerPeriod,
+            ReplenishmentPeriod = TimeSpan.FromTicks(interval.Ticks * tokensPerPeriod / limit),
             QueueLimit = 0,
             AutoReplenishment = true,
         });
