@@ -42,7 +42,7 @@ internal sealed class RetryHandler : DelegatingHandler
     /// <summary>Polly's bounds for a timeout; route tables only promise "more than zero".</summary>
     private static readonly TimeSpan ShortestTimeout = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan LongestTimeout = TimeSpan.FromDays(1);
-    private static readonly ResiliencePropertyKey<Exchange> ExchangeKey = new("Lattice.Mesh.Forwarding.Exchange");
+    internal static readonly ResiliencePropertyKey<Exchange> ExchangeKey = new("Lattice.Mesh.Forwarding.Exchange");
     private static readonly string[] AttemptValues = [.. Enumerable.Range(0, 11).Select(n => n.ToString(CultureInfo.InvariantCulture))];
     private static readonly byte[] GenericTimeoutBody = """{"error":"timeout","reason":"the destination did not answer in time"}"""u8.ToArray();
 
@@ -167,7 +167,7 @@ internal sealed class RetryHandler : DelegatingHandler
         }
 
         var original = request.Content;
-        var exchange = new Exchange(this, request, report, RepeatableAfterSend(request.Method), cancellationToken);
+        var exchange = NewExchange(request, report, cancellationToken);
         if (original is not null && _attempts > 1)
         {
             try
@@ -255,7 +255,12 @@ internal sealed class RetryHandler : DelegatingHandler
         return response;
     }
 
-    private ValueTask<bool> ShouldRetryAsync(RetryPredicateArguments<HttpResponseMessage> args)
+    /// <summary>One request's state across its tries, kept in the resilience context under <see cref="ExchangeKey"/>.</summary>
+    internal Exchange NewExchange(HttpRequestMessage request, RetryReport report, CancellationToken cancellationToken) =>
+        new(this, request, report, RepeatableAfterSend(request.Method), cancellationToken);
+
+    /// <summary>The retry decision, run by the retry strategy after every try: classify its outcome, then retry or say why not.</summary>
+    internal ValueTask<bool> ShouldRetryAsync(RetryPredicateArguments<HttpResponseMessage> args)
     {
         var exchange = args.Context.Properties.GetValue(ExchangeKey, null!);
         var failure = args.Outcome.Exception is { } exception ? RetryClassifier.Classify(exception) : Failure(args.Outcome.Result!);
@@ -430,7 +435,7 @@ internal sealed class RetryHandler : DelegatingHandler
         timeout < ShortestTimeout ? ShortestTimeout : timeout > LongestTimeout ? LongestTimeout : timeout;
 
     /// <summary>One request's state across its tries.</summary>
-    private sealed class Exchange(RetryHandler handler, HttpRequestMessage request, RetryReport report, bool repeatableAfterSend, CancellationToken callerToken)
+    internal sealed class Exchange(RetryHandler handler, HttpRequestMessage request, RetryReport report, bool repeatableAfterSend, CancellationToken callerToken)
     {
         public RetryHandler Handler { get; } = handler;
 

@@ -1,6 +1,7 @@
 // Inbound: requests from other sidecars and the gateway over mutual TLS. The caller is the SPIFFE id its
 // certificate proves; it is let through only if this service's table lists it, within its rate limit.
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Threading.RateLimiting;
 using Lattice.Mesh.Proxy.Configuration;
 using Lattice.Mesh.Proxy.Pipeline;
@@ -28,7 +29,7 @@ internal sealed class InboundHandler(RouteTableSource routes, IHttpForwarder for
         }
 
         var self = snapshot.ServiceKey;
-        if (callerId is null || !snapshot.Callers.TryGetValue(callerId, out var allowed))
+        if (!TryAuthorize(snapshot, callerId, out var allowed))
         {
             var caller = CallerName(callerId);
             var name = caller.StartsWith(snapshot.Table.Service.Namespace + "/", StringComparison.Ordinal) ? caller[(caller.IndexOf('/') + 1)..] : caller;
@@ -54,10 +55,7 @@ internal sealed class InboundHandler(RouteTableSource routes, IHttpForwarder for
             }
         }
 
-        // The gateway's requests go to the ingress port (its caller entry says which); others choose by Host's port.
-        var port = allowed.Port is { } fixedPort ? snapshot.Ports.GetValueOrDefault(fixedPort)
-            : context.Request.Host.Port is { } requested && snapshot.Ports.TryGetValue(requested, out var named) ? named
-            : snapshot.DefaultPort;
+        var port = PortFor(snapshot, allowed, context.Request.Host);
         if (port is null)
         {
             await ProxyResponses.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "no_port", $"{self} declares no service ports", $"add service.ports to {self}");
@@ -68,6 +66,22 @@ internal sealed class InboundHandler(RouteTableSource routes, IHttpForwarder for
         var error = await forwarder.SendAsync(context, snapshot.AppAddresses[port.Port], appClient, AppRequest, MeshTransformer.Inbound);
         recorder.Record(context, "inbound", allowed.Service, self, error == ForwarderError.None ? Decisions.Allowed : Decisions.UpstreamError, started);
     }
+
+    /// <summary>The table's entry for the caller mutual TLS proved; false for an unknown caller or none (fail closed).</summary>
+    internal static bool TryAuthorize(ProxySnapshot snapshot, [NotNullWhen(true)] string? callerId, [NotNullWhen(true)] out InboundCaller? allowed)
+    {
+        allowed = null;
+        return callerId is not null && snapshot.Callers.TryGetValue(callerId, out allowed);
+    }
+
+    /// <summary>
+    /// The app port a request goes to: the gateway's go to the ingress port (its caller entry says which); others
+    /// choose by the Host's port, or the default port when it names none or one the service does not declare.
+    /// </summary>
+    internal static ServicePort? PortFor(ProxySnapshot snapshot, InboundCaller allowed, HostString host) =>
+        allowed.Port is { } fixedPort ? snapshot.Ports.GetValueOrDefault(fixedPort)
+        : host.Port is { } requested && snapshot.Ports.TryGetValue(requested, out var named) ? named
+        : snapshot.DefaultPort;
 
     /// <summary>A caller's namespace/name from its SPIFFE id, for messages and labels; "unknown" without one.</summary>
     private static string CallerName(string? spiffeId) =>

@@ -1,6 +1,7 @@
 // Outbound: requests from the local app. Each is allowed only if its Host names a destination of this
 // service's route table (a bilateral agreement); anything else is refused here, so it never leaves the pod.
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using Lattice.Mesh.Proxy.Configuration;
 using Lattice.Mesh.Proxy.Forwarding;
 using Lattice.Mesh.Proxy.Pipeline;
@@ -23,7 +24,7 @@ internal sealed class OutboundHandler(RouteTableSource routes, IHttpForwarder fo
         }
 
         var source = snapshot.ServiceKey;
-        var host = context.Request.Host.Value ?? string.Empty;
+        var host = HostOf(context.Request);
         if (HttpMethods.IsConnect(context.Request.Method))
         {
             await ProxyResponses.DenyAsync(context, $"{snapshot.ServiceName} sent CONNECT {host}: the sidecar forwards plain HTTP and opens no tunnels", "call the destination over plain HTTP; mutual TLS is added between the sidecars");
@@ -31,7 +32,7 @@ internal sealed class OutboundHandler(RouteTableSource routes, IHttpForwarder fo
             return;
         }
 
-        if (!snapshot.Peers.TryGetValue(host, out var peer))
+        if (!TryRoute(snapshot, host, out var peer))
         {
             await DenyAsync(context, snapshot, host);
             recorder.Record(context, "outbound", source, snapshot.Denied.GetValueOrDefault(host)?.Service ?? "unknown", Decisions.Denied, started);
@@ -41,6 +42,17 @@ internal sealed class OutboundHandler(RouteTableSource routes, IHttpForwarder fo
         var error = await forwarder.SendAsync(context, peer.DestinationPrefix, peer.Client, peer.RequestConfig, MeshTransformer.Outbound);
         recorder.Record(context, "outbound", source, peer.Destination.Service, DecisionOf(context, error), started);
     }
+
+    /// <summary>The Host (or HTTP/2 :authority) as the app sent it, port included; empty when there is none.</summary>
+    internal static string HostOf(HttpRequest request) => request.Host.Value ?? string.Empty;
+
+    /// <summary>
+    /// The allowed destination <paramref name="host"/> names. The snapshot holds every form of every destination's
+    /// name, with and without its port, compared case-insensitively, so the Host is looked up exactly as sent: no
+    /// string is cut or lowered per request.
+    /// </summary>
+    internal static bool TryRoute(ProxySnapshot snapshot, string host, [MaybeNullWhen(false)] out PeerRoute peer) =>
+        snapshot.Peers.TryGetValue(host, out peer);
 
     /// <summary>
     /// What happened to a forwarded request, for the <c>decision</c> label: a timeout; an upstream error (the
