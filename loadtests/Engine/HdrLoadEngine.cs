@@ -17,7 +17,7 @@ namespace Lattice.Mesh.LoadTests.Engine;
 /// </para>
 /// <para>Closed model (<see cref="ConstantConcurrency"/>): each copy loops, timing each step from its own start.</para>
 /// </summary>
-public sealed class HdrLoadEngine : ILoadEngine
+public sealed partial class HdrLoadEngine : ILoadEngine
 {
     private const long HighestTrackableMicroseconds = 60_000_000;
 
@@ -73,28 +73,19 @@ public sealed class HdrLoadEngine : ILoadEngine
 
         // The dispatcher has a thread of its own: a timer's millisecond granularity would send requests up to a
         // millisecond late, and that lateness (charged to every path alike) would drown a sub-millisecond overhead.
-        // It sleeps while the next request is more than two milliseconds away and yields the processor in between.
+        // It never spins (on two cores a spinning sender takes the processor the proxies need): it sleeps with
+        // microsecond resolution (usleep, within the kernel's 50 µs timer slack) until the next request is due.
         await Task.Factory.StartNew(
             () =>
             {
                 var start = Stopwatch.GetTimestamp();
-                var spinner = default(SpinWait);
                 for (long sent = 0; sent < total && !cancellationToken.IsCancellationRequested;)
                 {
                     var now = Stopwatch.GetTimestamp();
                     var intended = start + (long)(sent * ticksPerRequest);
                     if (intended > now)
                     {
-                        var wait = Stopwatch.GetElapsedTime(now, intended);
-                        if (wait > TimeSpan.FromMilliseconds(2))
-                        {
-                            Thread.Sleep(wait - TimeSpan.FromMilliseconds(1));
-                        }
-                        else
-                        {
-                            spinner.SpinOnce(sleep1Threshold: -1);
-                        }
-
+                        Sleep(Stopwatch.GetElapsedTime(now, intended));
                         continue;
                     }
 
@@ -173,6 +164,23 @@ public sealed class HdrLoadEngine : ILoadEngine
         await Task.WhenAll(copies);
     }
 
+    /// <summary>Sleeps about <paramref name="wait"/>: Thread.Sleep for long waits, usleep (microseconds) for short ones.</summary>
+    private static void Sleep(TimeSpan wait)
+    {
+        if (wait > TimeSpan.FromMilliseconds(5))
+        {
+            Thread.Sleep(wait - TimeSpan.FromMilliseconds(2));
+        }
+        else if (OperatingSystem.IsLinux())
+        {
+            _ = NativeMethods.USleep((uint)Math.Max(1, wait.TotalMicroseconds - 50));
+        }
+        else
+        {
+            Thread.Sleep(0);
+        }
+    }
+
     /// <summary>Counts and latencies of one run, written from many tasks at once.</summary>
     private sealed class Recording
     {
@@ -204,5 +212,11 @@ public sealed class HdrLoadEngine : ILoadEngine
             {
                 DispatchLateness = _lateness.TotalCount == 0 ? null : _lateness.Copy(),
             };
+    }
+
+    private static partial class NativeMethods
+    {
+        [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "usleep")]
+        public static partial int USleep(uint microseconds);
     }
 }
