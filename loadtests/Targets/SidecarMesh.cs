@@ -104,10 +104,8 @@ internal sealed class SidecarMesh : IAsyncDisposable
 
                 sidecars[service.Id.Name] = await SidecarProcess.StartAsync(
                 [
-                    $"--RouteTable={Path.Combine(own, "routes.json")}", $"--Certificate={Path.Combine(own, WorkloadCertificate.CertificateFile)}",
-                    $"--Key={Path.Combine(own, WorkloadCertificate.KeyFile)}", $"--TrustBundle={Path.Combine(own, WorkloadCertificate.TrustBundleFile)}",
-                    "--OutboundPort=0", "--InboundPort=0", "--AdminPort=0", "--InboundBindAddress=127.0.0.1",
-                    $"--AppPortOverrides:8080={backend.Port}", $"--ParentProcessId={Environment.ProcessId}",
+                    .. SidecarProcess.FileArguments(own),
+                    "--OutboundPort=0", "--InboundPort=0", "--AdminPort=0", "--InboundBindAddress=127.0.0.1", $"--AppPortOverrides:8080={backend.Port}",
                 ], log, cancellationToken);
             }
 

@@ -58,17 +58,13 @@ internal sealed class LocalGateway : IAsyncDisposable
 
         // Like a sidecar, the gateway gets the trust bundle and a bootstrap token, never a key; its table comes by push.
         var folder = Directory.CreateDirectory(Path.Combine(runFolder, "gateway")).FullName;
-        AtomicFile.Replace(Path.Combine(folder, WorkloadCertificate.TrustBundleFile), trustBundlePem);
-        AtomicFile.Replace(Path.Combine(folder, "bootstrap-token"), token, secret: true);
         var gateway = new LocalGateway(ingress, folder, caPath);
         gateway.IssueCertificates(table);
         gateway._process = await SidecarProcess.StartGatewayAsync(
         [
-            $"--RouteTable={Path.Combine(folder, "routes.json")}", $"--Secrets={Path.Combine(folder, "secrets")}",
-            $"--Certificate={Path.Combine(folder, WorkloadCertificate.CertificateFile)}", $"--Key={Path.Combine(folder, WorkloadCertificate.KeyFile)}",
-            $"--TrustBundle={Path.Combine(folder, WorkloadCertificate.TrustBundleFile)}", $"--Controller={controller}",
-            $"--BootstrapToken={Path.Combine(folder, "bootstrap-token")}", "--Instance=local-gateway",
-            "--HttpPort=0", "--HttpsPort=0", "--StatusPort=0", "--PublicHttpsPort=0", "--BindAddress=127.0.0.1", $"--ParentProcessId={Environment.ProcessId}",
+            .. SidecarProcess.BootstrapArguments(folder, trustBundlePem, token, controller, "local-gateway"),
+            $"--Secrets={Path.Combine(folder, "secrets")}",
+            "--HttpPort=0", "--HttpsPort=0", "--StatusPort=0", "--PublicHttpsPort=0", "--BindAddress=127.0.0.1",
         ], log, cancellationToken);
         return gateway;
     }

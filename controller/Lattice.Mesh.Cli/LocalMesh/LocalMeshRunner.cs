@@ -8,7 +8,6 @@ using Lattice.Mesh.Cli.Controller;
 using Lattice.Mesh.Controller.Certificates;
 using Lattice.Mesh.Controller.Push;
 using Lattice.Mesh.Proxy.Configuration;
-using Lattice.Mesh.RouteTable;
 
 namespace Lattice.Mesh.Cli.LocalMesh;
 
@@ -50,16 +49,10 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
             var service = input.Compilation.Graph[id];
             _ports[id.Name] = service.Spec.Ports.Values.Select(p => p.Port).DefaultIfEmpty(80).First();
             var app = await StandInApp.StartAsync(id.Name, _ports);
-            // The sidecar gets the trust bundle and a bootstrap token, never a key: it makes its own and asks the controller to certify it.
             var folder = Directory.CreateDirectory(Path.Combine(run.FullName, $"{id.Namespace}.{id.Name}")).FullName;
-            AtomicFile.Replace(Path.Combine(folder, WorkloadCertificate.TrustBundleFile), authority.CertificatePem);
-            AtomicFile.Replace(Path.Combine(folder, "bootstrap-token"), _tokens.Issue(id), secret: true);
-            var arguments = new List<string>
+            var arguments = new List<string>(SidecarProcess.BootstrapArguments(folder, authority.CertificatePem, _tokens.Issue(id), controllerUri, $"local-{id.Name}"))
             {
-                $"--RouteTable={Path.Combine(folder, "routes.json")}", $"--Certificate={Path.Combine(folder, WorkloadCertificate.CertificateFile)}",
-                $"--Key={Path.Combine(folder, WorkloadCertificate.KeyFile)}", $"--TrustBundle={Path.Combine(folder, WorkloadCertificate.TrustBundleFile)}",
-                $"--BootstrapToken={Path.Combine(folder, "bootstrap-token")}", "--OutboundPort=0", "--InboundPort=0", "--AdminPort=0", "--InboundBindAddress=127.0.0.1",
-                $"--Controller={controllerUri}", $"--Instance=local-{id.Name}", $"--ParentProcessId={Environment.ProcessId}",
+                "--OutboundPort=0", "--InboundPort=0", "--AdminPort=0", "--InboundBindAddress=127.0.0.1",
             };
             arguments.AddRange(service.Spec.Ports.Values.Select(p => p.TargetPort).Distinct().Select(p => $"--AppPortOverrides:{p}={app.Address.Port}"));
             var sidecar = await SidecarProcess.StartAsync(arguments, error, stopping);

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Lattice.Mesh.Authority;
+using Lattice.Mesh.RouteTable;
 using System.Text.RegularExpressions;
 
 namespace Lattice.Mesh.Cli.LocalMesh;
@@ -27,6 +29,29 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
 
     /// <summary>The process's id, for reading its CPU time and memory from /proc.</summary>
     public int ProcessId => _process.Id;
+
+    /// <summary>
+    /// The arguments for the files every lattice-proxy role keeps in <paramref name="folder"/>: its route table, its
+    /// certificate, key and trust bundle, and this process as its parent (it exits when this one does).
+    /// </summary>
+    public static IEnumerable<string> FileArguments(string folder) =>
+    [
+        $"--RouteTable={Path.Combine(folder, "routes.json")}", $"--Certificate={Path.Combine(folder, WorkloadCertificate.CertificateFile)}",
+        $"--Key={Path.Combine(folder, WorkloadCertificate.KeyFile)}", $"--TrustBundle={Path.Combine(folder, WorkloadCertificate.TrustBundleFile)}",
+        $"--ParentProcessId={Environment.ProcessId}",
+    ];
+
+    /// <summary>
+    /// Writes into <paramref name="folder"/> what a proxy fed by <paramref name="controller"/> starts from, the trust
+    /// bundle and its bootstrap token (owner-only), never a key: it makes its own and asks the controller to certify
+    /// it. Returns <see cref="FileArguments"/> with the controller arguments.
+    /// </summary>
+    public static IEnumerable<string> BootstrapArguments(string folder, string trustBundlePem, string token, Uri controller, string instance)
+    {
+        AtomicFile.Replace(Path.Combine(folder, WorkloadCertificate.TrustBundleFile), trustBundlePem);
+        AtomicFile.Replace(Path.Combine(folder, "bootstrap-token"), token, secret: true);
+        return [.. FileArguments(folder), $"--BootstrapToken={Path.Combine(folder, "bootstrap-token")}", $"--Controller={controller}", $"--Instance={instance}"];
+    }
 
     /// <summary>A sidecar: its outbound, inbound and admin listeners.</summary>
     public static Task<SidecarProcess> StartAsync(IEnumerable<string> arguments, TextWriter log, CancellationToken cancellationToken) =>
