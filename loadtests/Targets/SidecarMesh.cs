@@ -116,7 +116,7 @@ internal sealed class SidecarMesh : IAsyncDisposable
             }
 
             var mesh = new SidecarMesh(folder, sidecars);
-            await mesh.WaitUntilReadyAsync(cancellationToken);
+            await SidecarProcess.WaitUntilReadyAsync(sidecars.Select(s => ($"the sidecar of {s.Key}", new Uri(s.Value.Admin, "/readyz"))), cancellationToken);
             return mesh;
         }
         catch
@@ -139,26 +139,5 @@ internal sealed class SidecarMesh : IAsyncDisposable
         }
 
         _folder.Delete(recursive: true);
-    }
-
-    private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
-    {
-        using var client = new HttpClient();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(60));
-        foreach (var (name, sidecar) in _sidecars)
-        {
-            while (true)
-            {
-                using var response = await client.GetAsync(new Uri(sidecar.Admin, "/readyz"), deadline.Token);
-                if (response.IsSuccessStatusCode)
-                {
-                    break;
-                }
-
-                // Polling the sidecar's readiness while it reads its table; the deadline bounds it.
-                await Task.Delay(50, deadline.Token);
-            }
-        }
     }
 }

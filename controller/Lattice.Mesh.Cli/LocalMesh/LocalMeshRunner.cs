@@ -181,32 +181,13 @@ internal sealed class LocalMeshRunner(string path, string stateFolder, string? e
 
     private async Task WaitUntilReadyAsync(CancellationToken cancellationToken)
     {
-        using var client = new HttpClient();
-        var deadline = DateTime.UtcNow.AddMinutes(1);
         var probes = _services.Select(s => ($"the sidecar of {s.Key}", new Uri(s.Value.Sidecar.Admin, "/readyz"))).ToList();
         if (_gateway is not null)
         {
             probes.Add(("the gateway", new Uri(_gateway.Status, "/healthz/ready")));
         }
 
-        foreach (var (what, probe) in probes)
-        {
-            while (true)
-            {
-                using var response = await client.GetAsync(probe, cancellationToken);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    break;
-                }
-
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"{what} is not ready: {await response.Content.ReadAsStringAsync(cancellationToken)}");
-                }
-
-                await Task.Delay(50, cancellationToken);
-            }
-        }
+        await SidecarProcess.WaitUntilReadyAsync(probes, cancellationToken);
     }
 
     private async Task WriteEndpointsAsync(Uri controller)

@@ -53,6 +53,34 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
         return [.. FileArguments(folder), $"--BootstrapToken={Path.Combine(folder, "bootstrap-token")}", $"--Controller={controller}", $"--Instance={instance}"];
     }
 
+    /// <summary>
+    /// Polls each readiness <c>probe</c> (a sidecar's <c>/readyz</c>, the gateway's <c>/healthz/ready</c>) until it
+    /// answers 200, within a minute for all of them; a timeout names what is not ready and what its probe said.
+    /// </summary>
+    public static async Task WaitUntilReadyAsync(IEnumerable<(string What, Uri Probe)> probes, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient();
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        foreach (var (what, probe) in probes)
+        {
+            while (true)
+            {
+                using var response = await client.GetAsync(probe, cancellationToken);
+                if (response.StatusCode == System.Net.HttpStatusCode.OK)
+                {
+                    break;
+                }
+
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"{what} is not ready: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                }
+
+                await Task.Delay(50, cancellationToken);
+            }
+        }
+    }
+
     /// <summary>A sidecar: its outbound, inbound and admin listeners.</summary>
     public static Task<SidecarProcess> StartAsync(IEnumerable<string> arguments, TextWriter log, CancellationToken cancellationToken) =>
         StartAsync(arguments, SidecarListening(), log, cancellationToken);
