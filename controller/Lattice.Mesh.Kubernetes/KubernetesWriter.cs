@@ -39,6 +39,25 @@ internal sealed class KubernetesWriter(IKubernetes client)
         };
     }
 
+    /// <summary>
+    /// Applies <paramref name="resources"/> in order unless their <see cref="Fingerprint"/> is
+    /// <paramref name="lastApplied"/> (nothing changed since the last apply, so nothing is written). Returns the
+    /// fingerprint of what is now applied; a failed apply throws, and the caller keeps its last fingerprint.
+    /// </summary>
+    public async Task<string> ApplyChangedAsync(IReadOnlyCollection<IKubernetesObject<V1ObjectMeta>> resources, string? lastApplied, CancellationToken cancellationToken)
+    {
+        var fingerprint = Fingerprint(resources);
+        if (fingerprint != lastApplied)
+        {
+            foreach (var resource in resources)
+            {
+                await ApplyAsync(resource, cancellationToken);
+            }
+        }
+
+        return fingerprint;
+    }
+
     /// <summary>Server-side apply of a custom object (<paramref name="body"/> names itself in its metadata).</summary>
     public async Task ApplyAsync(string group, string version, string plural, JsonObject body, CancellationToken cancellationToken)
     {
@@ -75,7 +94,7 @@ internal sealed class KubernetesWriter(IKubernetes client)
     }
 
     /// <summary>A digest of <paramref name="resources"/>' JSON: what was applied, to apply again only when it changed.</summary>
-    public static string Fingerprint(IEnumerable<IKubernetesObject<V1ObjectMeta>> resources)
+    private static string Fingerprint(IEnumerable<IKubernetesObject<V1ObjectMeta>> resources)
     {
         ArgumentNullException.ThrowIfNull(resources);
         var text = new StringBuilder();

@@ -81,21 +81,14 @@ internal sealed partial class GatewayReconciler : IDisposable
             Replicas = _options.GatewayReplicas,
             IngressSecrets = outcome.Secrets,
         });
-        var hash = KubernetesWriter.Fingerprint(rendered.All());
-        if (_applied == hash)
-        {
-            return (outcome.States, ok);
-        }
-
         try
         {
-            foreach (var resource in rendered.All())
+            var last = _applied;
+            _applied = await _writer.ApplyChangedAsync([.. rendered.All()], last, cancellationToken);
+            if (_applied != last)
             {
-                await _writer.ApplyAsync(resource, cancellationToken);
+                Log.Applied(_logger, Namespace, _options.Compiler.Gateway.Name);
             }
-
-            _applied = hash;
-            Log.Applied(_logger, Namespace, _options.Compiler.Gateway.Name);
         }
         catch (HttpOperationException e)
         {

@@ -193,21 +193,14 @@ public sealed partial class MeshReconciler : IDisposable
 
             var service = services.First(s => s.Id == id);
             var rendered = WorkloadRenderer.Render(service, RenderContext.For(compilation, id, item.Metadata.Uid, _options.Compiler));
-            var hash = KubernetesWriter.Fingerprint(rendered.All());
-            if (_applied.TryGetValue(id, out var last) && last == hash)
-            {
-                continue;
-            }
-
             try
             {
-                foreach (var resource in rendered.All())
+                var last = _applied.GetValueOrDefault(id);
+                _applied[id] = await _writer.ApplyChangedAsync([.. rendered.All()], last, cancellationToken);
+                if (_applied[id] != last)
                 {
-                    await _writer.ApplyAsync(resource, cancellationToken);
+                    Log.Applied(_logger, id);
                 }
-
-                _applied[id] = hash;
-                Log.Applied(_logger, id);
             }
             catch (HttpOperationException e)
             {
