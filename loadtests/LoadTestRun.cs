@@ -75,14 +75,14 @@ internal static class LoadTestRun
             {
                 await log.WriteLineAsync($"{path.Name}, {simulation.Label}: warm-up {options.WarmUp.TotalSeconds:F0}s, then {options.Duration.TotalSeconds:F0}s recorded");
                 var scenario = path.ToScenario();
-                await engine.RunAsync(scenario, simulation with { During = options.WarmUp }, TimeSpan.Zero, cancellationToken);
+                await engine.RunAsync(scenario, simulation with { During = options.WarmUp }, cancellationToken); // warm-up, dropped
                 foreach (var proxy in path.Proxies)
                 {
                     proxy.ResetPeak();
                 }
 
                 var cpuBefore = path.Proxies.Sum(p => p.CpuTime().Ticks);
-                var result = await engine.RunAsync(scenario, simulation, TimeSpan.Zero, cancellationToken);
+                var result = await engine.RunAsync(scenario, simulation, cancellationToken);
                 var cpu = path.Proxies.Count == 0 ? (TimeSpan?)null : TimeSpan.FromTicks(path.Proxies.Sum(p => p.CpuTime().Ticks) - cpuBefore);
                 var peak = path.Proxies.Count == 0 ? (long?)null : path.Proxies.Max(p => p.PeakResidentBytes());
                 rows.Add(new ScenarioReport(result, path.Description, path.Expected, cpu, peak));

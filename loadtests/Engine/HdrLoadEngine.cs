@@ -27,20 +27,10 @@ public sealed partial class HdrLoadEngine : ILoadEngine
     /// <summary>How long, after the last request is sent, unanswered ones are waited for before they count as <c>no answer</c>.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    public async Task<ScenarioResult> RunAsync(Scenario scenario, LoadSimulation simulation, TimeSpan warmUp, CancellationToken cancellationToken)
+    public async Task<ScenarioResult> RunAsync(Scenario scenario, LoadSimulation simulation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(simulation);
-        if (warmUp > TimeSpan.Zero)
-        {
-            await RunOnceAsync(scenario, simulation with { During = warmUp }, cancellationToken);
-        }
-
-        return await RunOnceAsync(scenario, simulation, cancellationToken);
-    }
-
-    private async Task<ScenarioResult> RunOnceAsync(Scenario scenario, LoadSimulation simulation, CancellationToken cancellationToken)
-    {
         var recording = new Recording();
         var started = Stopwatch.GetTimestamp();
         switch (simulation)

@@ -8,6 +8,9 @@ namespace Lattice.Mesh.LoadTests.Engine;
 /// </summary>
 public interface ILoadEngine
 {
-    /// <summary>Runs <paramref name="scenario"/> under <paramref name="simulation"/> after a warm-up under the same load that is not recorded.</summary>
-    Task<ScenarioResult> RunAsync(Scenario scenario, LoadSimulation simulation, TimeSpan warmUp, CancellationToken cancellationToken);
+    /// <summary>
+    /// Runs <paramref name="scenario"/> under <paramref name="simulation"/> and records it. A warm-up is a run whose
+    /// result is dropped: the caller decides, so that it can measure the proxies between warm-up and recording.
+    /// </summary>
+    Task<ScenarioResult> RunAsync(Scenario scenario, LoadSimulation simulation, CancellationToken cancellationToken);
 }
