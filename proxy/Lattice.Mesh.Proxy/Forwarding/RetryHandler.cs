@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Lattice.Mesh.RouteTable;
+using Microsoft.Extensions.ObjectPool;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -29,9 +30,11 @@ namespace Lattice.Mesh.Proxy.Forwarding;
 /// so a long stream is limited only by the idle timeout, which is enforced elsewhere.
 /// </para>
 /// <para>
-/// Every response carries <c>x-lattice-attempts</c>; every request, answered or failed, carries a
-/// <see cref="RetryReport"/> in its options. The inner handler belongs to whoever owns this chain (YARP's invoker):
-/// this handler never disposes it on any request path, only the responses of tries it abandons.
+/// Every response carries <c>x-lattice-attempts</c>. With <see cref="RetryOptions.KeepReports"/> every request, answered
+/// or failed, also carries a <see cref="RetryReport"/> in its options; the sidecar leaves that off, so a request
+/// that is answered at once allocates nothing here beyond what Polly's pipeline does (its per-request state is
+/// pooled). The inner handler belongs to whoever owns this chain (YARP's invoker): this handler never disposes it on
+/// any request path, only the responses of tries it abandons.
 /// </para>
 /// </remarks>
 internal sealed class RetryHandler : DelegatingHandler
@@ -56,6 +59,7 @@ internal sealed class RetryHandler : DelegatingHandler
     private readonly RetryBudget _budget;
     private readonly RetryOptions _options;
     private readonly ResiliencePipeline<HttpResponseMessage>? _pipeline;
+    private readonly DefaultObjectPool<Exchange> _exchanges = new(new DefaultPooledObjectPolicy<Exchange>(), Environment.ProcessorCount * 4);
     private readonly byte[][] _requestTimeoutBodies = [];
     private readonly byte[][] _perTryTimeoutBodies = [];
 
@@ -158,49 +162,62 @@ internal sealed class RetryHandler : DelegatingHandler
     {
         ArgumentNullException.ThrowIfNull(request);
         _budget.RecordRequest();
-        var report = new RetryReport();
-        request.Options.Set(RetryReport.OptionsKey, report);
+        RetryReport? report = null;
+        if (_options.KeepReports)
+        {
+            report = new RetryReport();
+            request.Options.Set(RetryReport.OptionsKey, report);
+        }
 
         if (_pipeline is null)
         {
             return await SendOnceAsync(request, report, cancellationToken).ConfigureAwait(false);
         }
 
-        var original = request.Content;
-        var exchange = NewExchange(request, report, cancellationToken);
-        if (original is not null && _attempts > 1)
-        {
-            try
-            {
-                exchange.Body = await ReplayableBody.CreateAsync(original, exchange.RepeatableAfterSend ? _options.MaxBufferedBodyBytes : 0, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                // The client's body could not be read: no try was made, and nothing here can repair it.
-                report.Failure = RetryFailure.Other;
-                report.Stop = cancellationToken.IsCancellationRequested ? RetryStop.Canceled : RetryStop.NotRetriable;
-                throw;
-            }
-        }
-
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        context.Properties.Set(ExchangeKey, exchange);
-        Outcome<HttpResponseMessage> outcome;
+        var exchange = _exchanges.Get();
+        exchange.Begin(this, request, report, RepeatableAfterSend(request.Method), cancellationToken);
         try
         {
-            outcome = await _pipeline.ExecuteOutcomeAsync(SendTryAsync, context, exchange).ConfigureAwait(false);
+            var original = request.Content;
+            if (original is not null && _attempts > 1)
+            {
+                try
+                {
+                    exchange.Body = await ReplayableBody.CreateAsync(original, exchange.RepeatableAfterSend ? _options.MaxBufferedBodyBytes : 0, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    // The client's body could not be read: no try was made, and nothing here can repair it.
+                    exchange.Publish(RetryFailure.Other, cancellationToken.IsCancellationRequested ? RetryStop.Canceled : RetryStop.NotRetriable);
+                    throw;
+                }
+            }
+
+            var context = ResilienceContextPool.Shared.Get(cancellationToken);
+            context.Properties.Set(ExchangeKey, exchange);
+            Outcome<HttpResponseMessage> outcome;
+            try
+            {
+                outcome = await _pipeline.ExecuteOutcomeAsync(SendTryAsync, context, exchange).ConfigureAwait(false);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+                if (exchange.Body is not null)
+                {
+                    // The request leaves as it came: the tries' contents were ours.
+                    request.Content = original;
+                }
+            }
+
+            return Finish(exchange, outcome, cancellationToken);
         }
         finally
         {
-            ResilienceContextPool.Shared.Return(context);
-            if (exchange.Body is not null)
-            {
-                // The request leaves as it came: the tries' contents were ours.
-                request.Content = original;
-            }
+            // Nothing holds the exchange now: the pipeline has returned, and with it every try it started.
+            exchange.End();
+            _exchanges.Return(exchange);
         }
-
-        return Finish(exchange, outcome, cancellationToken);
     }
 
     private static ValueTask<Outcome<HttpResponseMessage>> SendTryAsync(ResilienceContext context, Exchange exchange)
@@ -212,7 +229,7 @@ internal sealed class RetryHandler : DelegatingHandler
             return ValueTask.FromResult(Outcome.FromException<HttpResponseMessage>(new OperationCanceledException(context.CancellationToken)));
         }
 
-        exchange.Report.Attempts++;
+        exchange.Attempts++;
         if (exchange.Body is { } body)
         {
             exchange.Request.Content = body.NextContent();
@@ -234,30 +251,38 @@ internal sealed class RetryHandler : DelegatingHandler
         }
     }
 
-    private async Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage request, RetryReport report, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendOnceAsync(HttpRequestMessage request, RetryReport? report, CancellationToken cancellationToken)
     {
-        report.Attempts = 1;
+        report?.Attempts = 1;
         HttpResponseMessage response;
         try
         {
             response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception)
+        catch (Exception exception) when (report is not null)
         {
             report.Failure = cancellationToken.IsCancellationRequested ? RetryFailure.Other : RetryClassifier.Classify(exception);
             report.Stop = cancellationToken.IsCancellationRequested ? RetryStop.Canceled : StopWithoutDecision(report.Failure);
             throw;
         }
 
-        report.Failure = Failure(response);
-        report.Stop = StopWithoutDecision(report.Failure);
+        if (report is not null)
+        {
+            report.Failure = Failure(response);
+            report.Stop = StopWithoutDecision(report.Failure);
+        }
+
         SetAttempts(response, 1);
         return response;
     }
 
     /// <summary>One request's state across its tries, kept in the resilience context under <see cref="ExchangeKey"/>.</summary>
-    internal Exchange NewExchange(HttpRequestMessage request, RetryReport report, CancellationToken cancellationToken) =>
-        new(this, request, report, RepeatableAfterSend(request.Method), cancellationToken);
+    internal Exchange NewExchange(HttpRequestMessage request, RetryReport? report, CancellationToken cancellationToken)
+    {
+        var exchange = new Exchange();
+        exchange.Begin(this, request, report, RepeatableAfterSend(request.Method), cancellationToken);
+        return exchange;
+    }
 
     /// <summary>The retry decision, run by the retry strategy after every try: classify its outcome, then retry or say why not.</summary>
     internal ValueTask<bool> ShouldRetryAsync(RetryPredicateArguments<HttpResponseMessage> args)
@@ -272,7 +297,7 @@ internal sealed class RetryHandler : DelegatingHandler
         }
 
         exchange.RetryPending = true;
-        exchange.Report.RetriedOn = failure;
+        exchange.RetriedOn = failure;
         return new ValueTask<bool>(true);
     }
 
@@ -319,29 +344,26 @@ internal sealed class RetryHandler : DelegatingHandler
 
     private HttpResponseMessage Finish(Exchange exchange, Outcome<HttpResponseMessage> outcome, CancellationToken cancellationToken)
     {
-        var report = exchange.Report;
         if (outcome.Exception is { } exception)
         {
             // A retry decided but never started means the deadline cut it short (or the caller left, handled below).
             if (exchange.RequestTimedOut || (exchange.RetryPending && !cancellationToken.IsCancellationRequested))
             {
-                report.Failure = RetryFailure.RequestTimeout;
-                report.Stop = RetryStop.RequestTimeout;
-                return TimeoutResponse(exchange.Request, report.Attempts, _requestTimeoutBodies, "request");
+                exchange.Publish(RetryFailure.RequestTimeout, RetryStop.RequestTimeout);
+                return TimeoutResponse(exchange.Request, exchange.Attempts, _requestTimeoutBodies, "request");
             }
 
             if (cancellationToken.IsCancellationRequested)
             {
-                report.Failure = RetryFailure.Other;
-                report.Stop = RetryStop.Canceled;
+                exchange.Publish(RetryFailure.Other, RetryStop.Canceled);
             }
             else
             {
-                report.Failure = RetryClassifier.Classify(exception);
-                report.Stop = exchange.Stop ?? StopWithoutDecision(report.Failure);
+                var failure = RetryClassifier.Classify(exception);
+                exchange.Publish(failure, exchange.Stop ?? StopWithoutDecision(failure));
                 if (exception is TimeoutRejectedException)
                 {
-                    return TimeoutResponse(exchange.Request, report.Attempts, _perTryTimeoutBodies, "per-try");
+                    return TimeoutResponse(exchange.Request, exchange.Attempts, _perTryTimeoutBodies, "per-try");
                 }
             }
 
@@ -349,11 +371,15 @@ internal sealed class RetryHandler : DelegatingHandler
         }
 
         var response = outcome.Result!;
-        report.Failure = Failure(response);
-        report.Stop = exchange.RetryPending || exchange.Stop == RetryStop.RequestTimeout
-            ? cancellationToken.IsCancellationRequested ? RetryStop.Canceled : RetryStop.RequestTimeout
-            : exchange.Stop ?? StopWithoutDecision(report.Failure);
-        SetAttempts(response, report.Attempts);
+        if (exchange.Report is not null)
+        {
+            var failure = Failure(response);
+            exchange.Publish(failure, exchange.RetryPending || exchange.Stop == RetryStop.RequestTimeout
+                ? cancellationToken.IsCancellationRequested ? RetryStop.Canceled : RetryStop.RequestTimeout
+                : exchange.Stop ?? StopWithoutDecision(failure));
+        }
+
+        SetAttempts(response, exchange.Attempts);
         return response;
     }
 
@@ -434,20 +460,27 @@ internal sealed class RetryHandler : DelegatingHandler
     private static TimeSpan Clamp(TimeSpan timeout) =>
         timeout < ShortestTimeout ? ShortestTimeout : timeout > LongestTimeout ? LongestTimeout : timeout;
 
-    /// <summary>One request's state across its tries.</summary>
-    internal sealed class Exchange(RetryHandler handler, HttpRequestMessage request, RetryReport report, bool repeatableAfterSend, CancellationToken callerToken)
+    /// <summary>
+    /// One request's state across its tries. Pooled by its handler: <see cref="Begin"/> takes a request, <see cref="End"/>
+    /// lets go of it.
+    /// </summary>
+    internal sealed class Exchange
     {
-        public RetryHandler Handler { get; } = handler;
+        public RetryHandler Handler { get; private set; } = null!;
 
-        public HttpRequestMessage Request { get; } = request;
+        public HttpRequestMessage Request { get; private set; } = null!;
 
-        public RetryReport Report { get; } = report;
+        /// <summary>Where the outcome is left for whoever asked (<see cref="RetryOptions.KeepReports"/>); usually none.</summary>
+        public RetryReport? Report { get; private set; }
 
         /// <summary>The method (and options) allow repeating a try that reached the upstream.</summary>
-        public bool RepeatableAfterSend { get; } = repeatableAfterSend;
+        public bool RepeatableAfterSend { get; private set; }
 
         /// <summary>The caller's token, to tell its cancellation from the request timeout's.</summary>
-        public CancellationToken CallerToken { get; } = callerToken;
+        public CancellationToken CallerToken { get; private set; }
+
+        /// <summary>Tries started, the first included.</summary>
+        public int Attempts { get; set; }
 
         public ReplayableBody? Body { get; set; }
 
@@ -458,5 +491,45 @@ internal sealed class RetryHandler : DelegatingHandler
         public bool RetryPending { get; set; }
 
         public bool RequestTimedOut { get; set; }
+
+        /// <summary>The failure that caused the last retry.</summary>
+        public RetryFailure RetriedOn { get; set; }
+
+        public void Begin(RetryHandler handler, HttpRequestMessage request, RetryReport? report, bool repeatableAfterSend, CancellationToken callerToken)
+        {
+            Handler = handler;
+            Request = request;
+            Report = report;
+            RepeatableAfterSend = repeatableAfterSend;
+            CallerToken = callerToken;
+            Attempts = 0;
+            Body = null;
+            Stop = null;
+            RetryPending = false;
+            RequestTimedOut = false;
+            RetriedOn = RetryFailure.None;
+        }
+
+        /// <summary>Leaves the outcome in the report, when there is one.</summary>
+        public void Publish(RetryFailure failure, RetryStop stop)
+        {
+            if (Report is { } report)
+            {
+                report.Attempts = Attempts;
+                report.RetriedOn = RetriedOn;
+                report.Failure = failure;
+                report.Stop = stop;
+            }
+        }
+
+        /// <summary>Drops every reference to the request, so that a pooled exchange keeps nothing alive.</summary>
+        public void End()
+        {
+            Handler = null!;
+            Request = null!;
+            Report = null;
+            Body = null;
+            CallerToken = default;
+        }
     }
 }

@@ -26,4 +26,11 @@ internal sealed record RetryOptions
 
     /// <summary>The longest backoff between two tries.</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Leave a <see cref="RetryReport"/> (tries, what was retried, why the handler stopped) in every request's options.
+    /// Off in the sidecar: it costs two allocations and a dictionary per request, and the attempts header already says
+    /// what a caller needs.
+    /// </summary>
+    public bool KeepReports { get; init; }
 }

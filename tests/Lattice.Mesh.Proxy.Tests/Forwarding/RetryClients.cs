@@ -11,7 +11,7 @@ internal static class RetryClients
     public const string Destination = "media/nzbget";
 
     /// <summary>Backoffs short enough to keep the tests fast.</summary>
-    public static RetryOptions Fast { get; } = new() { BaseBackoff = TimeSpan.FromMilliseconds(1), MaxBackoff = TimeSpan.FromMilliseconds(5) };
+    public static RetryOptions Fast { get; } = new() { KeepReports = true, BaseBackoff = TimeSpan.FromMilliseconds(1), MaxBackoff = TimeSpan.FromMilliseconds(5) };
 
     /// <summary>A budget that never refuses, for tests about something else.</summary>
     public static RetryBudget Unlimited() => new(TimeProvider.System, retryRatio: 100, minRetriesPerSecond: 10_000);
@@ -19,7 +19,7 @@ internal static class RetryClients
     public static RetryPolicy Retries(int attempts, params RetryCondition[] on) => new() { Attempts = attempts, RetryOn = [.. on] };
 
     public static HttpMessageInvoker Create(RetryPolicy? retries, TimeoutPolicy? timeout = null, RetryOptions? options = null, RetryBudget? budget = null, TimeProvider? time = null) =>
-        new(new RetryHandler(Destination, retries, timeout, budget ?? Unlimited(), options ?? Fast, time ?? TimeProvider.System) { InnerHandler = new SocketsHttpHandler() });
+        new(new RetryHandler(Destination, retries, timeout, budget ?? Unlimited(), (options ?? Fast) with { KeepReports = true }, time ?? TimeProvider.System) { InnerHandler = new SocketsHttpHandler() });
 
     public static HttpRequestMessage Request(HttpMethod method, Uri address, HttpContent? content = null, HttpProtocols protocol = HttpProtocols.Http1) => new(method, address)
     {
