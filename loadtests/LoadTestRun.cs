@@ -15,6 +15,66 @@ internal sealed record LoadTestOptions(int Rate, int Concurrency, TimeSpan Durat
     public static LoadTestOptions Full { get; } = new(1000, 16, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5));
 
     public static LoadTestOptions Quick { get; } = new(200, 8, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1));
+
+    /// <summary>The paths to run (direct, the baseline, always runs); null for all.</summary>
+    public IReadOnlySet<string>? Paths { get; init; }
+
+    /// <summary>
+    /// The command line: <c>--quick</c> or the full run, then any of <c>--rate</c>, <c>--concurrency</c>, <c>--duration</c>,
+    /// <c>--warmup</c> (seconds) and <c>--paths</c> overriding it, and <c>--out</c> for the report's folder.
+    /// </summary>
+    public static bool TryParse(string[] args, out LoadTestOptions options, out string output, out string error)
+    {
+        var quick = args.Contains("--quick");
+        options = quick ? Quick : Full;
+        output = Path.Combine("artifacts", "loadtest", quick ? "quick" : "full");
+        error = string.Empty;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--quick")
+            {
+                continue;
+            }
+
+            if (i + 1 >= args.Length || !args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                error = $"unknown argument {args[i]}";
+                return false;
+            }
+
+            var value = args[++i];
+            var number = int.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n : (int?)null;
+            switch (args[i - 1])
+            {
+                case "--out":
+                    output = value;
+                    break;
+                case "--paths":
+                    options = options with { Paths = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal) };
+                    break;
+                case "--rate" or "--concurrency" or "--duration" or "--warmup" when number is null:
+                    error = $"{args[i - 1]} needs a whole number above zero, not {value}";
+                    return false;
+                case "--rate":
+                    options = options with { Rate = number!.Value };
+                    break;
+                case "--concurrency":
+                    options = options with { Concurrency = number!.Value };
+                    break;
+                case "--duration":
+                    options = options with { Duration = TimeSpan.FromSeconds(number!.Value) };
+                    break;
+                case "--warmup":
+                    options = options with { WarmUp = TimeSpan.FromSeconds(number!.Value) };
+                    break;
+                default:
+                    error = $"unknown argument {args[i - 1]}";
+                    return false;
+            }
+        }
+
+        return true;
+    }
 }
 
 /// <summary>One path the requests can take: how to send them, what a good answer is, and which proxy processes it runs through.</summary>
@@ -66,6 +126,17 @@ internal static class LoadTestRun
             new("retry", "as sidecars, app failing 1 in 10 with 503", viaClient, "/flaky", [200], "200: the caller's sidecar retries the 503s", [Meter("client"), Meter("backend")]),
             .. nginx is null || viaNginx is null ? Array.Empty<PathUnderTest>() : [new("nginx-pair", "client → nginx → mTLS → nginx → app", viaNginx, "/", [200], "200 with 1 KB", nginx.Meters())],
         ];
+
+        if (options.Paths is { } chosen)
+        {
+            var unknown = chosen.Where(name => !paths.Any(p => p.Name == name)).ToList();
+            if (unknown.Count > 0)
+            {
+                throw new ArgumentException($"--paths: no path {string.Join(", ", unknown)}; the paths are {string.Join(", ", paths.Select(p => p.Name))}");
+            }
+
+            paths = [.. paths.Where(p => p.Name == "direct" || chosen.Contains(p.Name))];
+        }
 
         var rows = new List<ScenarioReport>();
         LoadSimulation[] simulations = [new ConstantRate(options.Rate, options.Duration), new ConstantConcurrency(options.Concurrency, options.Duration)];

@@ -3,6 +3,7 @@ using Lattice.Mesh.LoadTests;
 using Lattice.Mesh.LoadTests.Engine;
 
 // dotnet run -c Release --project loadtests [-- --quick] [--out folder]   the load test (README: Performance)
+// dotnet run -c Release --project loadtests -- --rate 1000 --duration 10 --paths sidecars   one path, briefly (profiling)
 // dotnet run -c Release --project loadtests -- bench --filter '*'         the BenchmarkDotNet microbenchmarks
 if (args.FirstOrDefault() == "bench")
 {
@@ -10,13 +11,9 @@ if (args.FirstOrDefault() == "bench")
     return 0;
 }
 
-var quick = args.Contains("--quick");
-var outIndex = Array.IndexOf(args, "--out");
-var output = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Path.Combine("artifacts", "loadtest", quick ? "quick" : "full");
-var unknown = args.Where((a, i) => a != "--quick" && a != "--out" && !(i > 0 && args[i - 1] == "--out")).ToList();
-if (unknown.Count > 0)
+if (!LoadTestOptions.TryParse(args, out var options, out var output, out var error))
 {
-    await Console.Error.WriteLineAsync($"lattice-loadtest: unknown argument {unknown[0]}. Usage: lattice-loadtest [--quick] [--out folder] | bench [BenchmarkDotNet arguments]");
+    await Console.Error.WriteLineAsync($"lattice-loadtest: {error}. Usage: lattice-loadtest [--quick] [--out folder] [--rate N] [--concurrency N] [--duration seconds] [--warmup seconds] [--paths direct,sidecars,...] | bench [BenchmarkDotNet arguments]");
     return 2;
 }
 
@@ -27,7 +24,7 @@ Console.CancelKeyPress += (_, e) =>
     stopping.Cancel();
 };
 
-var report = await LoadTestRun.RunAsync(quick ? LoadTestOptions.Quick : LoadTestOptions.Full, new HdrLoadEngine(), Console.Error, stopping.Token);
+var report = await LoadTestRun.RunAsync(options, new HdrLoadEngine(), Console.Error, stopping.Token);
 await report.WriteAsync(output, stopping.Token);
 Console.WriteLine(report.ToMarkdown());
 Console.WriteLine($"Written: {Path.Combine(output, "report.md")}, report.json, latency.svg");

@@ -47,15 +47,7 @@ public sealed class ProxyServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         // Configuration comes from ProxyOptions, not appsettings files: watching them would cost an inotify instance each.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
-        builder.Logging.ClearProviders();
-        if (logging is null)
-        {
-            builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
-        }
-        else
-        {
-            logging(builder.Logging);
-        }
+        ProxyLogging.Configure(builder.Logging, logging);
 
         var time = TimeProvider.System;
         builder.Services.AddSingleton(options);

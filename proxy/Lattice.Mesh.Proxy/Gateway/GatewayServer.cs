@@ -6,6 +6,7 @@ using Lattice.Mesh.Proxy.Configuration;
 using Lattice.Mesh.Proxy.Inbound;
 using Lattice.Mesh.Proxy.Pipeline;
 using Lattice.Mesh.Proxy.Security;
+using Lattice.Mesh.Proxy.Telemetry;
 using Lattice.Mesh.RouteTable;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -91,15 +92,7 @@ public sealed class GatewayServer : IAsyncDisposable
 
         // Configuration comes from GatewayOptions, not appsettings files: watching them would cost an inotify instance each.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
-        builder.Logging.ClearProviders();
-        if (logging is null)
-        {
-            builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
-        }
-        else
-        {
-            logging(builder.Logging);
-        }
+        ProxyLogging.Configure(builder.Logging, logging);
 
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton(sp => new GatewayCertificates(options.Certificates, sp.GetRequiredService<ILogger<GatewayCertificates>>()));

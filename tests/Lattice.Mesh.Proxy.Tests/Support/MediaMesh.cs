@@ -39,7 +39,8 @@ internal sealed class MediaMesh : IAsyncDisposable
     /// <param name="writeTables">Write each sidecar's table file (false when a controller pushes them).</param>
     /// <param name="pki">The mesh CA to use (one is made when null).</param>
     /// <param name="tokens">When given, each sidecar gets a bootstrap token from these instead of certificate files, and asks the controller (named by <paramref name="configure"/>) for its certificate.</param>
-    public static async Task<MediaMesh> StartAsync(Func<ProxyOptions, ProxyOptions>? configure = null, string? manifests = null, bool writeTables = true, Pki? pki = null, Controller.Certificates.BootstrapTokens? tokens = null)
+    /// <param name="logs">When given, every sidecar's log lines (those its filters let through) are kept here (with certificate files only).</param>
+    public static async Task<MediaMesh> StartAsync(Func<ProxyOptions, ProxyOptions>? configure = null, string? manifests = null, bool writeTables = true, Pki? pki = null, Controller.Certificates.BootstrapTokens? tokens = null, CapturedLogs? logs = null)
     {
         var folder = Directory.CreateTempSubdirectory("lattice-mesh-");
         pki ??= Pki.Create();
@@ -58,7 +59,7 @@ internal sealed class MediaMesh : IAsyncDisposable
             var appPorts = service.Spec.Ports.Values.ToDictionary(p => p.TargetPort, _ => app.Port);
             var sidecarFolder = Path.Combine(folder.FullName, service.Id.Name);
             sidecars[service.Id.Name] = tokens is null
-                ? await Sidecar.StartAsync(sidecarFolder, SpiffeId.For(SpiffeId.DefaultTrustDomain, service.Id.Namespace, service.Id.Name), pki, appPorts, configure)
+                ? await Sidecar.StartAsync(sidecarFolder, SpiffeId.For(SpiffeId.DefaultTrustDomain, service.Id.Namespace, service.Id.Name), pki, appPorts, configure, logs)
                 : await Sidecar.StartWithTokenAsync(sidecarFolder, pki.Authority.CertificatePem, tokens.Issue(service.Id), appPorts, configure);
         }
 
