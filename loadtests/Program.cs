@@ -13,7 +13,7 @@ if (args.FirstOrDefault() == "bench")
 
 if (!LoadTestOptions.TryParse(args, out var options, out var output, out var error))
 {
-    await Console.Error.WriteLineAsync($"lattice-loadtest: {error}. Usage: lattice-loadtest [--quick] [--out folder] [--rate N] [--concurrency N] [--duration seconds] [--warmup seconds] [--paths direct,sidecars,...] | bench [BenchmarkDotNet arguments]");
+    await Console.Error.WriteLineAsync($"lattice-loadtest: {error}. Usage: lattice-loadtest [--quick] [--out folder] [--rate N] [--concurrency N] [--duration seconds] [--warmup seconds] [--startup seconds] [--paths direct,sidecars,...] | bench [BenchmarkDotNet arguments]");
     return 2;
 }
 
