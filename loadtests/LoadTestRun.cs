@@ -23,69 +23,6 @@ internal sealed record LoadTestOptions(int Rate, int Concurrency, TimeSpan Durat
 
     /// <summary>The paths to run (direct, the baseline, always runs); null for all.</summary>
     public IReadOnlySet<string>? Paths { get; init; }
-
-    /// <summary>
-    /// The command line: <c>--quick</c> or the full run, then any of <c>--rate</c>, <c>--concurrency</c>, <c>--duration</c>,
-    /// <c>--warmup</c> (seconds) and <c>--paths</c> overriding it, and <c>--out</c> for the report's folder.
-    /// </summary>
-    public static bool TryParse(string[] args, out LoadTestOptions options, out string output, out string error)
-    {
-        var quick = args.Contains("--quick");
-        options = quick ? Quick : Full;
-        output = Path.Combine("artifacts", "loadtest", quick ? "quick" : "full");
-        error = string.Empty;
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (args[i] == "--quick")
-            {
-                continue;
-            }
-
-            if (i + 1 >= args.Length || !args[i].StartsWith("--", StringComparison.Ordinal))
-            {
-                error = $"unknown argument {args[i]}";
-                return false;
-            }
-
-            var value = args[++i];
-            var number = int.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n : (int?)null;
-            switch (args[i - 1])
-            {
-                case "--out":
-                    output = value;
-                    break;
-                case "--paths":
-                    options = options with { Paths = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal) };
-                    break;
-                case "--startup" when value == "0":
-                    options = options with { StartUp = TimeSpan.Zero };
-                    break;
-                case "--rate" or "--concurrency" or "--duration" or "--warmup" or "--startup" when number is null:
-                    error = $"{args[i - 1]} needs a whole number above zero, not {value}";
-                    return false;
-                case "--rate":
-                    options = options with { Rate = number!.Value };
-                    break;
-                case "--concurrency":
-                    options = options with { Concurrency = number!.Value };
-                    break;
-                case "--duration":
-                    options = options with { Duration = TimeSpan.FromSeconds(number!.Value) };
-                    break;
-                case "--warmup":
-                    options = options with { WarmUp = TimeSpan.FromSeconds(number!.Value) };
-                    break;
-                case "--startup":
-                    options = options with { StartUp = TimeSpan.FromSeconds(number!.Value) };
-                    break;
-                default:
-                    error = $"unknown argument {args[i - 1]}";
-                    return false;
-            }
-        }
-
-        return true;
-    }
 }
 
 /// <summary>One path the requests can take: how to send them, what a good answer is, and which proxy processes it runs through.</summary>
