@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Lattice.Mesh.Cli.LocalMesh;
 using Lattice.Mesh.LoadTests.Engine;
 using Lattice.Mesh.LoadTests.Reporting;
 using Lattice.Mesh.LoadTests.Targets;
@@ -147,6 +148,9 @@ internal static class LoadTestRun
         $"Open model: latency from each request's intended send time (coordinated omission corrected); closed model: {options.Concurrency} copies back to back. Responses are {LoopbackBackend.ResponseBytes} bytes. Ratios (× direct, over direct) are against the direct path under the same load in this run.",
         "Proxy CPU is the user+system time of the path's lattice-proxy processes during the recorded run, per request; peak RSS is the largest VmHWM among them, reset before the run.",
         $"The retry path's app answered 503 to {backend.FlakyFailures} requests in all; the caller's sidecar retried them.",
+        Environment.GetEnvironmentVariable(SidecarProcess.ProxyVariable) is { Length: > 0 } proxy
+            ? $"lattice-proxy: {proxy} ({SidecarProcess.ProxyVariable})."
+            : "lattice-proxy: the lattice-proxy.dll beside this program, run by dotnet (JIT).",
     ];
 
     private static string Commit()

@@ -27,6 +27,9 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
 
     public Uri Admin => Addresses["admin"];
 
+    /// <summary>The environment variable that names another lattice-proxy executable to run (empty: the one beside this program).</summary>
+    public const string ProxyVariable = "LATTICE_PROXY";
+
     /// <summary>The process's id, for reading its CPU time and memory from /proc.</summary>
     public int ProcessId => _process.Id;
 
@@ -102,8 +105,7 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
 
     private static async Task<SidecarProcess> StartAsync(IEnumerable<string> arguments, Regex listening, TextWriter log, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lattice-proxy.dll"));
+        var start = StartInfo(Environment.GetEnvironmentVariable(ProxyVariable));
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -133,6 +135,27 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
         }
 
         throw new InvalidOperationException($"lattice-proxy exited with code {process.ExitCode} before it listened");
+    }
+
+    /// <summary>
+    /// How to run lattice-proxy: the executable <paramref name="chosen"/> names (the value of <see cref="ProxyVariable"/>:
+    /// a Native AOT publish, say), or else <c>dotnet</c> with the lattice-proxy.dll beside this program.
+    /// </summary>
+    internal static ProcessStartInfo StartInfo(string? chosen)
+    {
+        if (string.IsNullOrEmpty(chosen))
+        {
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lattice-proxy.dll"));
+            return start;
+        }
+
+        if (!File.Exists(chosen))
+        {
+            throw new FileNotFoundException($"{ProxyVariable} names {chosen}, which does not exist: publish lattice-proxy there (README: Performance), or unset {ProxyVariable} to run the lattice-proxy.dll beside this program", chosen);
+        }
+
+        return new ProcessStartInfo(Path.GetFullPath(chosen)) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
     }
 
     private static async Task DrainAsync(Process process)
