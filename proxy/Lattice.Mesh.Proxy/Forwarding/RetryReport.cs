@@ -4,7 +4,8 @@ namespace Lattice.Mesh.Proxy.Forwarding;
 
 /// <summary>
 /// What <see cref="RetryHandler"/> did with one request, left in <see cref="HttpRequestMessage.Options"/> under
-/// <see cref="OptionsKey"/> for telemetry, also when the handler throws. Telemetry's decisions map as: <c>retried</c>
+/// <see cref="OptionsKey"/> when <see cref="RetryOptions.KeepReports"/> is on (the tests; the sidecar leaves it off),
+/// also when the handler throws. Telemetry's decisions map as: <c>retried</c>
 /// when <see cref="Retried"/>; <c>timeout</c> when <see cref="Failure"/> is <see cref="RetryFailure.RequestTimeout"/>
 /// or <see cref="RetryFailure.PerTryTimeout"/>; <c>upstream_error</c> for any other <see cref="Failure"/> but
 /// <see cref="RetryFailure.None"/>.
