@@ -52,6 +52,9 @@ internal sealed record PathUnderTest(string Name, string Description, HttpClient
 /// </summary>
 internal static class LoadTestRun
 {
+    /// <summary>Every path's name, as <c>--paths</c> takes them: direct is the baseline; nginx-pair runs where nginx can be had.</summary>
+    public static readonly string[] PathNames = ["direct", "sidecars", "denied", "rate-limited", "retry", "nginx-pair"];
+
     public static async Task<LoadReport> RunAsync(LoadTestOptions options, ILoadEngine engine, TextWriter log, CancellationToken cancellationToken)
     {
         await using var backend = await LoopbackBackend.StartAsync();
@@ -78,12 +81,7 @@ internal static class LoadTestRun
 
         if (options.Paths is { } chosen)
         {
-            var unknown = chosen.Where(name => !paths.Any(p => p.Name == name)).ToList();
-            if (unknown.Count > 0)
-            {
-                throw new ArgumentException($"--paths: no path {string.Join(", ", unknown)}; the paths are {string.Join(", ", paths.Select(p => p.Name))}");
-            }
-
+            // Names are checked against PathNames on the command line; nginx-pair may be absent (skipped with a note).
             paths = [.. paths.Where(p => p.Name == "direct" || chosen.Contains(p.Name))];
         }
 
@@ -144,7 +142,8 @@ internal static class LoadTestRun
 
     private static List<string> Notes(LoadTestOptions options, LoopbackBackend backend) =>
     [
-        $"Each path ran {options.StartUp.TotalSeconds:F0}s unrecorded with {options.Concurrency} copies before any recorded run (JIT tiering settles), and each recorded run follows a {options.WarmUp.TotalSeconds:F0}s unrecorded warm-up of its own. " +
+        (options.StartUp > TimeSpan.Zero ? $"Each path ran {options.StartUp.TotalSeconds:F0}s unrecorded with {options.Concurrency} copies before any recorded run (JIT tiering settles). " : "No start-up phase: the first recorded runs include the proxies' JIT tiering. ") +
+        $"Each recorded run follows a {options.WarmUp.TotalSeconds:F0}s unrecorded warm-up of its own. " +
         $"Open model: latency from each request's intended send time (coordinated omission corrected); closed model: {options.Concurrency} copies back to back. Responses are {LoopbackBackend.ResponseBytes} bytes. Ratios (× direct, over direct) are against the direct path under the same load in this run.",
         "Proxy CPU is the user+system time of the path's lattice-proxy processes during the recorded run, per request; peak RSS is the largest VmHWM among them, reset before the run.",
         $"The retry path's app answered 503 to {backend.FlakyFailures} requests in all; the caller's sidecar retried them.",

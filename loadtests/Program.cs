@@ -20,7 +20,15 @@ startUp.Validators.Add(result =>
         result.AddError("--startup needs a whole number of seconds, 0 or more");
     }
 });
-var paths = new Option<string[]>("--paths") { Description = "Only these paths (comma-separated; direct, the baseline, always runs)", CustomParser = p => [.. p.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))] };
+var paths = new Option<string[]>("--paths") { Description = $"Only these paths, comma-separated, of {string.Join(", ", LoadTestRun.PathNames)} (direct, the baseline, always runs)", CustomParser = p => [.. p.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))] };
+paths.Validators.Add(result =>
+{
+    var unknown = (result.GetValueOrDefault<string[]>() ?? []).Except(LoadTestRun.PathNames, StringComparer.Ordinal).ToList();
+    if (unknown.Count > 0)
+    {
+        result.AddError($"--paths: no path named {string.Join(", ", unknown)}; the paths are {string.Join(", ", LoadTestRun.PathNames)}");
+    }
+});
 
 var root = new RootCommand("The load test of Lattice.Mesh's proxy paths, with nginx alongside (README: Performance)") { quick, output, rate, concurrency, duration, warmUp, startUp, paths };
 root.SetAction(async (result, cancellationToken) =>

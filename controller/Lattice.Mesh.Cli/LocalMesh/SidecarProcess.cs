@@ -143,19 +143,19 @@ internal sealed partial class SidecarProcess : IAsyncDisposable
     /// </summary>
     internal static ProcessStartInfo StartInfo(string? chosen)
     {
-        if (string.IsNullOrEmpty(chosen))
-        {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lattice-proxy.dll"));
-            return start;
-        }
-
-        if (!File.Exists(chosen))
+        var native = !string.IsNullOrEmpty(chosen);
+        if (native && !File.Exists(chosen))
         {
             throw new FileNotFoundException($"{ProxyVariable} names {chosen}, which does not exist: publish lattice-proxy there (README: Performance), or unset {ProxyVariable} to run the lattice-proxy.dll beside this program", chosen);
         }
 
-        return new ProcessStartInfo(Path.GetFullPath(chosen)) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(native ? Path.GetFullPath(chosen!) : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (!native)
+        {
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lattice-proxy.dll"));
+        }
+
+        return start;
     }
 
     private static async Task DrainAsync(Process process)
