@@ -155,16 +155,15 @@ internal static class LatticeMeshCli
         var systemNamespace = new Option<string>("--namespace") { Description = "The namespace of the mesh CA Secret and the leader Lease", DefaultValueFactory = _ => "lattice-system" };
         var watchNamespace = new Option<string?>("--watch-namespace") { Description = "Reconcile the LatticeServices of this namespace only (default: every namespace)" };
         var metricsListen = new Option<string>("--metrics-listen") { Description = "The monitoring port (Prometheus /metrics, /healthz, /readyz), address:port", DefaultValueFactory = _ => "0.0.0.0:15014" };
-        var gatewayImage = Controller.ControllerCommand.ProxyImageOption();
         var controller = new Command("controller", "Run the controller in a cluster: watch LatticeServices, render their workloads, report status, issue certificates and push route tables to sidecars")
         {
-            kubeconfig, listen, systemNamespace, watchNamespace, metricsListen, gatewayImage,
+            kubeconfig, listen, systemNamespace, watchNamespace, metricsListen,
         };
         controller.SetAction(async (result, cancellationToken) =>
         {
             using var stop = new StopOnSignals(cancellationToken);
             return await Controller.ControllerCommand.RunAsync(
-                new Controller.ControllerCommand.Settings(result.GetValue(kubeconfig), result.GetValue(listen)!, result.GetValue(systemNamespace)!, result.GetValue(watchNamespace), result.GetValue(metricsListen)!, result.GetValue(gatewayImage)!), output, error, stop.Token);
+                new Controller.ControllerCommand.Settings(result.GetValue(kubeconfig), result.GetValue(listen)!, result.GetValue(systemNamespace)!, result.GetValue(watchNamespace), result.GetValue(metricsListen)!), output, error, stop.Token);
         });
 
         var webhookListen = new Option<string>("--listen") { Description = "Where the API server reaches the webhook (HTTPS), address:port", DefaultValueFactory = _ => "0.0.0.0:9443" };

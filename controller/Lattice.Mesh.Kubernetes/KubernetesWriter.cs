@@ -93,8 +93,8 @@ internal sealed class KubernetesWriter(IKubernetes client)
         }
     }
 
-    /// <summary>A digest of <paramref name="resources"/>' JSON: what was applied, to apply again only when it changed.</summary>
-    private static string Fingerprint(IEnumerable<IKubernetesObject<V1ObjectMeta>> resources)
+    /// <summary>A digest of what <paramref name="resources"/> would apply (their JSON): what was applied, to apply again only when it changed.</summary>
+    public static string Fingerprint(IEnumerable<IKubernetesObject<V1ObjectMeta>> resources)
     {
         ArgumentNullException.ThrowIfNull(resources);
         var text = new StringBuilder();

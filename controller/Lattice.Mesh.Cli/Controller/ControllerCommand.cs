@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Net;
 using Lattice.Mesh.Kubernetes;
 using Microsoft.Extensions.Logging;
@@ -16,12 +15,7 @@ internal static class ControllerCommand
     /// <param name="SystemNamespace">Where the CA Secret and the Lease live.</param>
     /// <param name="WatchNamespace">One namespace to reconcile, or null for all.</param>
     /// <param name="MetricsListen">address:port of the monitoring port (/metrics, /healthz, /readyz).</param>
-    /// <param name="ProxyImage">The lattice-proxy image the ingress gateway runs (the injector's).</param>
-    public sealed record Settings(string? Kubeconfig, string Listen, string SystemNamespace, string? WatchNamespace, string MetricsListen = "0.0.0.0:15014", string ProxyImage = Kubernetes.Reconciling.ReconcilerOptions.DefaultProxyImage);
-
-    /// <summary><c>--proxy-image</c>: the image of the ingress gateway the controller runs.</summary>
-    public static Option<string> ProxyImageOption() =>
-        new("--proxy-image") { Description = "The lattice-proxy image the ingress gateway runs (the same image the injector adds to pods)", DefaultValueFactory = _ => Kubernetes.Reconciling.ReconcilerOptions.DefaultProxyImage };
+    public sealed record Settings(string? Kubeconfig, string Listen, string SystemNamespace, string? WatchNamespace, string MetricsListen = "0.0.0.0:15014");
 
     public static async Task<int> RunAsync(Settings settings, TextWriter output, TextWriter error, CancellationToken stopping)
     {
@@ -38,12 +32,6 @@ internal static class ControllerCommand
             return LatticeMeshCli.Usage;
         }
 
-        if (string.IsNullOrWhiteSpace(settings.ProxyImage))
-        {
-            await error.WriteLineAsync("lattice-mesh controller: --proxy-image is empty. Fix: give the lattice-proxy image, e.g. --proxy-image ghcr.io/lattice-mesh/lattice-proxy:1.0.0.");
-            return LatticeMeshCli.Usage;
-        }
-
         if (Kubeconfig.TryResolve(kubeconfig, out var configuration, out var problem) is false)
         {
             await error.WriteLineAsync($"lattice-mesh controller: {problem}");
@@ -52,7 +40,7 @@ internal static class ControllerCommand
 
         using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(console => console.SingleLine = true));
         using var client = new k8s.Kubernetes(configuration);
-        await using var plane = await KubernetesControlPlane.StartAsync(client, new ControlPlaneOptions { Namespace = ns, Reconciler = new Kubernetes.Reconciling.ReconcilerOptions { WatchNamespace = settings.WatchNamespace, ProxyImage = settings.ProxyImage } }, loggers, stopping);
+        await using var plane = await KubernetesControlPlane.StartAsync(client, new ControlPlaneOptions { Namespace = ns, Reconciler = new Kubernetes.Reconciling.ReconcilerOptions { WatchNamespace = settings.WatchNamespace } }, loggers, stopping);
         var folder = Directory.CreateTempSubdirectory("lattice-controller-").FullName;
         try
         {

@@ -422,16 +422,7 @@ public sealed record ReconcilerOptions
     /// <summary>The mesh CA certificate to publish as the lattice-mesh-ca ConfigMap, or null not to.</summary>
     public string? TrustBundlePem { get; init; }
 
-    /// <summary>The injector's default lattice-proxy image.</summary>
-    public const string DefaultProxyImage = "ghcr.io/lattice-mesh/lattice-proxy:latest";
-
-    /// <summary>The lattice-proxy image the gateway runs (the one the injector adds to pods).</summary>
-    public string ProxyImage { get; init; } = DefaultProxyImage;
-
-    /// <summary>Where the gateway asks for its certificate and its route table: the address the injector gives sidecars.</summary>
-    public string ControllerAddress { get; init; } = "https://lattice-controller.lattice-system.svc:15012";
-
-    /// <summary>How many gateway pods run while some service declares ingress.</summary>
+    /// <summary>How many gateway pods run (deploy/gateway's replicas): each takes its share of an ingress rate limit.</summary>
     public int GatewayReplicas { get; init; } = 2;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;

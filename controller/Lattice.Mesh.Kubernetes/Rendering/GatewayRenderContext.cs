@@ -20,36 +20,4 @@ public sealed record GatewayRenderContext
     public required string ControllerAddress { get; init; }
 
     public int Replicas { get; init; } = 2;
-
-    /// <summary>The TLS Secrets in the gateway's namespace that it serves from, one folder each; kept sorted and without duplicates.</summary>
-    public required IReadOnlyList<string> IngressSecrets
-    {
-        get;
-        init => field = [.. (value ?? throw new ArgumentNullException(nameof(value))).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-    }
-
-    public bool Equals(GatewayRenderContext? other) =>
-        other is not null
-        && Gateway == other.Gateway
-        && TrustDomain == other.TrustDomain
-        && ProxyImage == other.ProxyImage
-        && ControllerAddress == other.ControllerAddress
-        && Replicas == other.Replicas
-        && IngressSecrets.SequenceEqual(other.IngressSecrets, StringComparer.Ordinal);
-
-    public override int GetHashCode()
-    {
-        var hash = new HashCode();
-        hash.Add(Gateway);
-        hash.Add(TrustDomain, StringComparer.Ordinal);
-        hash.Add(ProxyImage, StringComparer.Ordinal);
-        hash.Add(ControllerAddress, StringComparer.Ordinal);
-        hash.Add(Replicas);
-        foreach (var secret in IngressSecrets)
-        {
-            hash.Add(secret, StringComparer.Ordinal);
-        }
-
-        return hash.ToHashCode();
-    }
 }

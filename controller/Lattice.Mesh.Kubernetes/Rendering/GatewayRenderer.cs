@@ -1,14 +1,18 @@
 using System.Globalization;
 using k8s.Models;
+using Lattice.Mesh.Compiler.Model;
 using Lattice.Mesh.RouteTable;
 
 namespace Lattice.Mesh.Kubernetes.Rendering;
 
 /// <summary>
-/// The ingress gateway in the controller's namespace: its ServiceAccount (its mesh identity), a LoadBalancer Service
-/// (80 and 443), and a Deployment of <c>lattice-proxy gateway</c> that gets its mesh certificate and its route table
-/// from the controller as a sidecar does (with a projected token for audience <see cref="CertificateProtocol.TokenAudience"/>),
-/// and serves each ingress TLS Secret from a folder of its own, which the kubelet keeps current. Pure and deterministic.
+/// The ingress gateway in the controller's namespace. <see cref="Render"/> is what <c>deploy/gateway</c> installs: its
+/// ServiceAccount (its mesh identity), a LoadBalancer Service (80 and 443), and a Deployment of <c>lattice-proxy gateway</c>
+/// that gets its mesh certificate and its route table from the controller as a sidecar does (with a projected token for
+/// audience <see cref="CertificateProtocol.TokenAudience"/>). <see cref="IngressMounts"/> is the controller's part of that
+/// Deployment, and all the controller writes to it: each ingress TLS Secret mounted in a folder of its own, which the
+/// kubelet keeps current. One owner per field, so <c>kubectl apply -k deploy/</c> and the controller never undo each
+/// other. Pure and deterministic.
 /// </summary>
 public static class GatewayRenderer
 {
@@ -53,6 +57,7 @@ public static class GatewayRenderer
     private const string TrustKey = "ca.crt";
     private const string Tcp = "TCP";
 
+    /// <summary>The installed gateway, as <c>deploy/gateway</c> has it: no ingress Secret yet.</summary>
     public static RenderedGateway Render(GatewayRenderContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -87,6 +92,44 @@ public static class GatewayRenderer
 
     /// <summary>The pod volume of an ingress TLS Secret: its name when that is a DNS label, else one made from it.</summary>
     public static string VolumeOf(string secret) => KubernetesNames.Label(secret);
+
+    /// <summary>
+    /// The controller's server-side apply of the installed gateway <paramref name="gateway"/>: an optional Secret volume
+    /// per ingress Secret in <paramref name="secrets"/> (sorted, without duplicates) and its read-only mount in the
+    /// gateway container, nothing else. Applying it with fewer Secrets removes the ones left out.
+    /// </summary>
+    public static V1Deployment IngressMounts(ServiceId gateway, IEnumerable<string> secrets)
+    {
+        ArgumentNullException.ThrowIfNull(secrets);
+        var sorted = secrets.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return new V1Deployment
+        {
+            ApiVersion = $"{V1Deployment.KubeGroup}/{V1Deployment.KubeApiVersion}",
+            Kind = V1Deployment.KubeKind,
+            Metadata = new V1ObjectMeta { Name = gateway.Name, NamespaceProperty = gateway.Namespace },
+            Spec = new V1DeploymentSpec
+            {
+                Template = new V1PodTemplateSpec
+                {
+                    Spec = new V1PodSpec
+                    {
+                        Containers =
+                        [
+                            new V1Container
+                            {
+                                Name = Container,
+                                VolumeMounts = [.. sorted.Select(secret => new V1VolumeMount { Name = VolumeOf(secret), MountPath = $"{IngressSecretsPath}/{secret}", ReadOnlyProperty = true })],
+                            },
+                        ],
+
+                        // Optional: a Secret that cert-manager has not written yet, or a user's that is missing, must not
+                        // keep the gateway from starting; the kubelet fills the folder in when the Secret appears.
+                        Volumes = [.. sorted.Select(secret => new V1Volume { Name = VolumeOf(secret), Secret = new V1SecretVolumeSource { SecretName = secret, Optional = true } })],
+                    },
+                },
+            },
+        };
+    }
 
     private static V1Deployment Deployment(GatewayRenderContext context)
     {
@@ -179,7 +222,6 @@ public static class GatewayRenderer
             new V1VolumeMount { Name = FilesVolume, MountPath = FilesPath },
             new V1VolumeMount { Name = TrustVolume, MountPath = TrustPath, ReadOnlyProperty = true },
             new V1VolumeMount { Name = TokenVolume, MountPath = TokenPath, ReadOnlyProperty = true },
-            .. context.IngressSecrets.Select(secret => new V1VolumeMount { Name = VolumeOf(secret), MountPath = $"{IngressSecretsPath}/{secret}", ReadOnlyProperty = true }),
         ],
     };
 
@@ -205,13 +247,6 @@ public static class GatewayRenderer
                 ],
             },
         };
-
-        // Optional: a Secret that cert-manager has not written yet, or a user's that is missing, must not keep the
-        // gateway from starting; the kubelet fills the folder in when the Secret appears.
-        foreach (var secret in context.IngressSecrets)
-        {
-            yield return new V1Volume { Name = VolumeOf(secret), Secret = new V1SecretVolumeSource { SecretName = secret, Optional = true } };
-        }
     }
 
     private static string Flag(string name, int port) => string.Create(CultureInfo.InvariantCulture, $"--{name}={port}");

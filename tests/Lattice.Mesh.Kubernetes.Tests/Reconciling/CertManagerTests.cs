@@ -40,6 +40,7 @@ public sealed class CertManagerTests(KubernetesCluster cluster) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _mesh = await MeshInCluster.CreateAsync(cluster, "certmgr");
+        await _mesh.InstallGatewayAsync();
         await _mesh.StartControllerAsync();
     }
 

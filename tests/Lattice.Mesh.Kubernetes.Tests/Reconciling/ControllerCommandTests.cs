@@ -17,7 +17,7 @@ public sealed class ControllerCommandTests(KubernetesCluster cluster) : IAsyncLi
     public async Task TheController_RendersWhatIsApplied_ExportsItsMetrics_AndStopsCleanlyOnSigterm()
     {
         var metricsPort = LoopbackPort.Free();
-        using var controller = Start("controller", "--kubeconfig", cluster.KubeconfigPath, "--listen", "127.0.0.1:0", "--metrics-listen", $"127.0.0.1:{metricsPort}", "--namespace", _mesh.SystemNamespace, "--watch-namespace", _mesh.Namespace, "--proxy-image", "example/lattice-proxy:test");
+        using var controller = Start("controller", "--kubeconfig", cluster.KubeconfigPath, "--listen", "127.0.0.1:0", "--metrics-listen", $"127.0.0.1:{metricsPort}", "--namespace", _mesh.SystemNamespace, "--watch-namespace", _mesh.Namespace);
         using var killOnFailure = new KillOnDispose(controller);
         var output = new StringBuilder();
         controller.OutputDataReceived += (_, line) => { lock (output) { output.AppendLine(line.Data); } };
@@ -34,9 +34,10 @@ public sealed class ControllerCommandTests(KubernetesCluster cluster) : IAsyncLi
             Assert.Contains("serving sidecars on https://127.0.0.1:", output.ToString(), StringComparison.Ordinal);
         }
 
-        // Jellyfin declares ingress: the gateway runs, in the controller's namespace, on the image given.
+        // Jellyfin declares ingress: the gateway installed in the controller's namespace serves its Secret.
+        await _mesh.InstallGatewayAsync();
         await _mesh.ApplyMediaStackAsync("jellyfin");
-        await Wait.UntilAsync(async () => (await _mesh.GatewayAsync())?.Spec.Template.Spec.Containers[0].Image == "example/lattice-proxy:test", "the gateway on --proxy-image");
+        await Wait.UntilAsync(async () => (await _mesh.GatewayAsync())?.Spec.Template.Spec.Volumes.Any(v => v.Secret?.SecretName == _mesh.IngressSecret("jellyfin-tls")) == true, "the gateway to mount Jellyfin's Secret");
 
         // No injector runs here: nzbget's pod has no sidecar, and the controller says so to Prometheus too.
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}") };
@@ -61,7 +62,6 @@ public sealed class ControllerCommandTests(KubernetesCluster cluster) : IAsyncLi
     [Theory]
     [InlineData("--listen", "nowhere", "--listen nowhere is not address:port")]
     [InlineData("--kubeconfig", "/nonexistent/kubeconfig", "no cluster to talk to")]
-    [InlineData("--proxy-image", " ", "--proxy-image is empty")]
     public async Task BadSettings_AreRefused_WithTheFix(string option, string value, string expected)
     {
         using var controller = Start("controller", option, value);

@@ -6,9 +6,9 @@ using Lattice.Mesh.Kubernetes.Tests.Support;
 namespace Lattice.Mesh.Kubernetes.Tests.Reconciling;
 
 /// <summary>
-/// The ingress gateway on a real API server: the controller runs it in its own namespace while some service declares
-/// ingress, with one TLS Secret per service, and each service's status says where its certificate comes from.
-/// cert-manager is not installed here (see <see cref="CertManagerTests"/> for when it is).
+/// The ingress gateway on a real API server: installed in the controller's namespace (as deploy/ does), it gets one TLS
+/// Secret per service that declares ingress mounted by the controller, and each service's status says where its
+/// certificate comes from. cert-manager is not installed here (see <see cref="CertManagerTests"/> for when it is).
 /// </summary>
 public sealed class GatewayInClusterTests(KubernetesCluster cluster) : IAsyncLifetime
 {
@@ -26,48 +26,35 @@ public sealed class GatewayInClusterTests(KubernetesCluster cluster) : IAsyncLif
     private CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task TheMediaStack_RunsTheGateway_InTheControllersNamespace_UntilTheLastIngressGoes()
+    public async Task TheMediaStack_MountsItsSecretsInTheInstalledGateway_AndTheGatewayStaysWhenTheLastIngressGoes()
     {
         var system = _mesh.SystemNamespace;
+        await _mesh.InstallGatewayAsync();
+        var installed = (await _mesh.GatewayAsync())!;
         await _mesh.ApplyMediaStackAsync();
         await Wait.UntilAsync(
             async () => (await _mesh.GatewayAsync())?.Spec.Template.Spec.Volumes.Count(v => v.Secret is not null) == 2,
-            "the gateway's Deployment in the controller's namespace, with Jellyfin's and Sonarr's Secrets");
+            "the installed gateway to mount Jellyfin's and Sonarr's Secrets");
 
+        // The controller added its volumes and changed nothing else of what was installed.
         var deployment = (await _mesh.GatewayAsync())!;
         var pod = deployment.Spec.Template.Spec;
         var container = Assert.Single(pod.Containers);
-        Assert.Equal(
-            ["gateway", "--RouteTable=/var/run/lattice/routes.json", "--Secrets=/etc/lattice/ingress", "--Certificate=/var/run/lattice/tls.crt", "--Key=/var/run/lattice/tls.key",
-             "--TrustBundle=/var/run/lattice/ca/ca.crt", "--Controller=https://lattice-controller.lattice-system.svc:15012", "--BootstrapToken=/var/run/secrets/lattice/token",
-             "--HttpPort=8080", "--HttpsPort=8443", "--PublicHttpsPort=443"],
-            container.Args);
-        Assert.Equal("ghcr.io/lattice-mesh/lattice-proxy:latest", container.Image);
+        Assert.Equal(installed.Spec.Template.Spec.Containers[0].Args, container.Args);
+        Assert.Equal(MeshInCluster.InstalledProxyImage, container.Image);
         Assert.Equal(2, deployment.Spec.Replicas);
         Assert.Equal("false", deployment.Spec.Template.Metadata.Labels["lattice.dev/inject"]);
+        Assert.Equal(installed.Spec.Template.Spec.Volumes.Select(v => v.Name), pod.Volumes.Where(v => v.Secret is null).Select(v => v.Name));
+        Assert.Equal(3, container.VolumeMounts.Count(m => !m.MountPath.StartsWith("/etc/lattice/ingress/", StringComparison.Ordinal)));
 
         // One optional Secret volume per ingress Secret, each in a folder of its own.
         var secrets = pod.Volumes.Where(v => v.Secret is not null).ToList();
         Assert.Equal([_mesh.IngressSecret("jellyfin-tls"), _mesh.IngressSecret("sonarr-tls")], secrets.Select(v => v.Secret.SecretName));
         Assert.All(secrets, v => Assert.True(v.Secret.Optional));
         Assert.Equal(secrets.Select(v => $"/etc/lattice/ingress/{v.Secret.SecretName}"), secrets.Select(v => Assert.Single(container.VolumeMounts, m => m.Name == v.Name).MountPath));
-        Assert.Equal("lattice-mesh-ca", Assert.Single(pod.Volumes, v => v.ConfigMap is not null).ConfigMap.Name);
-        Assert.Equal("lattice-mesh", Assert.Single(Assert.Single(pod.Volumes, v => v.Projected is not null).Projected.Sources).ServiceAccountToken.Audience);
-        Assert.Equal("Memory", Assert.Single(pod.Volumes, v => v.EmptyDir is not null).EmptyDir.Medium);
-
-        var security = container.SecurityContext;
-        Assert.Equal((true, 1337L, true, false, "RuntimeDefault"), (security.RunAsNonRoot, security.RunAsUser, security.ReadOnlyRootFilesystem, security.AllowPrivilegeEscalation, security.SeccompProfile.Type));
-        Assert.Equal(["ALL"], security.Capabilities.Drop);
-        Assert.Equal(("/healthz/ready", "15021"), (container.ReadinessProbe.HttpGet.Path, container.ReadinessProbe.HttpGet.Port.Value));
-        Assert.NotNull(container.Resources.Limits["memory"]);
-
-        var account = await _mesh.Client.CoreV1.ReadNamespacedServiceAccountAsync("lattice-gateway", system, cancellationToken: Ct);
-        Assert.False(account.AutomountServiceAccountToken);
-        var service = await _mesh.Client.CoreV1.ReadNamespacedServiceAsync("lattice-gateway", system, cancellationToken: Ct);
-        Assert.Equal("LoadBalancer", service.Spec.Type);
-        Assert.Equal([(80, "8080"), (443, "8443")], service.Spec.Ports.Select(p => (p.Port, p.TargetPort.Value)));
         var bundle = await _mesh.Client.CoreV1.ReadNamespacedConfigMapAsync("lattice-mesh-ca", system, cancellationToken: Ct);
         Assert.Equal(_controller.Authority.CertificatePem, bundle.Data["ca.crt"]);
+
         // The API server admits its pods (they stay Pending here: there is no scheduler). A rollout that never becomes
         // ready keeps the older pods, so look for one of the current template.
         await Wait.UntilAsync(
@@ -82,20 +69,34 @@ public sealed class GatewayInClusterTests(KubernetesCluster cluster) : IAsyncLif
         await Wait.UntilAsync(async () => await _mesh.SecretAsync(system, _mesh.IngressSecret("jellyfin-tls")) is null, "Jellyfin's ingress Secret to be deleted");
         await Wait.UntilAsync(async () => await _mesh.ConditionAsync("jellyfin", "IngressCertificateReady") is null, "jellyfin's status to drop its certificate condition");
 
-        // The last ingress goes: so does the gateway, but nothing the controller did not make.
-        var users = new V1Service
-        {
-            Metadata = new V1ObjectMeta { Name = "my-gateway", Labels = new Dictionary<string, string> { ["app.kubernetes.io/component"] = "gateway" } },
-            Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Port = 80 }] },
-        };
-        await _mesh.Client.CoreV1.CreateNamespacedServiceAsync(users, system, cancellationToken: Ct);
+        // The last ingress goes: the gateway mounts no Secret, and stays installed with its address.
         await _mesh.ApplyAsync(WithoutIngress(MeshInCluster.Example("sonarr.yaml")));
-        await Wait.UntilAsync(async () => await _mesh.GatewayAsync() is null, "the gateway's Deployment to be deleted");
-        await Wait.UntilAsync(async () => (await _mesh.Client.CoreV1.ListNamespacedServiceAsync(system, fieldSelector: "metadata.name=lattice-gateway", cancellationToken: Ct)).Items.Count == 0, "the gateway's Service to be deleted");
-        await Wait.UntilAsync(async () => (await _mesh.Client.CoreV1.ListNamespacedServiceAccountAsync(system, fieldSelector: "metadata.name=lattice-gateway", cancellationToken: Ct)).Items.Count == 0, "the gateway's ServiceAccount to be deleted");
+        await Wait.UntilAsync(async () => !(await _mesh.GatewayAsync())!.Spec.Template.Spec.Volumes.Any(v => v.Secret is not null), "the gateway to mount no Secret");
         await Wait.UntilAsync(async () => await _mesh.SecretAsync(system, _mesh.IngressSecret("sonarr-tls")) is null, "Sonarr's ingress Secret to be deleted");
-        Assert.NotNull(await _mesh.Client.CoreV1.ReadNamespacedServiceAsync("my-gateway", system, cancellationToken: Ct));
+        var left = (await _mesh.GatewayAsync())!;
+        Assert.Equal(installed.Spec.Template.Spec.Volumes.Select(v => v.Name), left.Spec.Template.Spec.Volumes.Select(v => v.Name));
+        Assert.Equal(installed.Spec.Template.Spec.Containers[0].VolumeMounts.Select(m => m.MountPath), left.Spec.Template.Spec.Containers[0].VolumeMounts.Select(m => m.MountPath));
+        Assert.Equal(MeshInCluster.InstalledProxyImage, left.Spec.Template.Spec.Containers[0].Image);
+        var service = await _mesh.Client.CoreV1.ReadNamespacedServiceAsync("lattice-gateway", system, cancellationToken: Ct);
+        Assert.Equal("LoadBalancer", service.Spec.Type);
+        Assert.NotNull(await _mesh.Client.CoreV1.ReadNamespacedServiceAccountAsync("lattice-gateway", system, cancellationToken: Ct));
         Assert.NotNull(await _mesh.SecretAsync(system, "lattice-ingress-ca")); // the ingress CA stays: users trust it
+    }
+
+    [Fact]
+    public async Task AGatewayNotInstalled_IsNotCreatedByTheController_AndGetsItsSecretsOnceInstalled()
+    {
+        var system = _mesh.SystemNamespace;
+        await _mesh.ApplyMediaStackAsync("jellyfin");
+        await Wait.UntilAsync(async () => await _mesh.SecretAsync(system, _mesh.IngressSecret("jellyfin-tls")) is not null, "Jellyfin's ingress Secret, issued all the same");
+        var passes = _controller.Reconciler.Passes;
+        await Wait.UntilAsync(() => Task.FromResult(_controller.Reconciler.Passes > passes + 2), "a few more passes of the controller");
+        Assert.Null(await _mesh.GatewayAsync());
+
+        await _mesh.InstallGatewayAsync();
+        await Wait.UntilAsync(
+            async () => (await _mesh.GatewayAsync())?.Spec.Template.Spec.Volumes.Where(v => v.Secret is not null).Select(v => v.Secret.SecretName).SequenceEqual([_mesh.IngressSecret("jellyfin-tls")]) == true,
+            "the gateway installed later to mount Jellyfin's Secret");
     }
 
     [Fact]
@@ -138,8 +139,10 @@ public sealed class GatewayInClusterTests(KubernetesCluster cluster) : IAsyncLif
     {
         var system = _mesh.SystemNamespace;
         var name = _mesh.IngressSecret("jellyfin-tls");
+        await _mesh.InstallGatewayAsync();
         await _mesh.ApplyMediaStackAsync("jellyfin");
         await Wait.UntilAsync(async () => await _mesh.SecretAsync(system, name) is not null, $"Secret {name}");
+        await Wait.UntilAsync(async () => (await _mesh.GatewayAsync())!.Spec.Template.Spec.Volumes.Any(v => v.Secret?.SecretName == name), $"the gateway to mount {name}");
         var issued = (await _mesh.SecretAsync(system, name))!.Data["tls.crt"];
 
         var broken = MeshInCluster.Example("jellyfin.yaml").Replace("params: {size: 1Ti, accessMode: ReadWriteMany}", "params: {ref: ghost.media}", StringComparison.Ordinal);

@@ -11,8 +11,8 @@ using Lattice.Mesh.Proxy.Security;
 namespace Lattice.Mesh.Kubernetes.Tests.Reconciling;
 
 /// <summary>
-/// The gateway as its Deployment runs it, minus the kubelet: holding the projected token of the ServiceAccount the
-/// controller rendered for it, and the ingress Secret the controller issued (mounted as the kubelet would), it gets
+/// The gateway as its Deployment runs it, minus the kubelet: holding the projected token of the ServiceAccount that
+/// deploy/ installs for it, and the ingress Secret the controller issued (mounted as the kubelet would), it gets
 /// its mesh identity and its table from the controller's server and serves jellyfin.home.local with a certificate
 /// that a client trusting the CA in ConfigMap lattice-ingress-ca accepts for that name.
 /// </summary>
@@ -33,12 +33,12 @@ public sealed class GatewayProcessInClusterTests(KubernetesCluster cluster) : IA
     public async Task TheGateway_WithItsPodsTokenAndItsMountedSecret_IsReady_AndServesTheHostWithTheIngressCasCertificate()
     {
         var ct = TestContext.Current.CancellationToken;
+        await _mesh.InstallGatewayAsync();
         var controller = await _mesh.StartControllerAsync();
         await _mesh.ApplyMediaStackAsync();
         var gatewayId = new ServiceId(_mesh.SystemNamespace, "lattice-gateway");
         await Wait.UntilAsync(() => Task.FromResult(controller.Leadership.IsLeader && controller.Distributor.Tables.ContainsKey(gatewayId)), "the controller to lead and compile the gateway's table");
         await Wait.UntilAsync(async () => await _mesh.SecretAsync(_mesh.SystemNamespace, _mesh.IngressSecret("jellyfin-tls")) is not null, "jellyfin's ingress Secret");
-        await Wait.UntilAsync(async () => (await Client.CoreV1.ListNamespacedServiceAccountAsync(_mesh.SystemNamespace, fieldSelector: "metadata.name=lattice-gateway", cancellationToken: ct)).Items.Count == 1, "the gateway's ServiceAccount");
         await using var server = await ControllerServer.StartAsync(controller.Authority, controller.Distributor, controller.Authenticator, Path.Combine(_folder.FullName, "controller"), new IPEndPoint(IPAddress.Loopback, 0), () => controller.Leadership.IsLeader);
 
         // What the Deployment mounts: the token, the mesh CA, and one folder per ingress Secret.

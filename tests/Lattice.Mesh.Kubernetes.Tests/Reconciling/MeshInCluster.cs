@@ -1,7 +1,9 @@
 using System.Text.Json;
 using k8s;
 using k8s.Models;
+using Lattice.Mesh.Compiler.Model;
 using Lattice.Mesh.Kubernetes.Reconciling;
+using Lattice.Mesh.Kubernetes.Rendering;
 using Lattice.Mesh.Kubernetes.Tests.Support;
 using Microsoft.Extensions.Logging;
 
@@ -118,6 +120,24 @@ internal sealed class MeshInCluster : IAsyncDisposable
 
     public async Task<V1Deployment?> DeploymentAsync(string name) =>
         (await Client.AppsV1.ListNamespacedDeploymentAsync(Namespace, fieldSelector: $"metadata.name={name}", cancellationToken: TestContext.Current.CancellationToken)).Items.SingleOrDefault();
+
+    /// <summary>The proxy image of the gateway <see cref="InstallGatewayAsync"/> installs.</summary>
+    public const string InstalledProxyImage = "example/lattice-proxy:installed";
+
+    /// <summary>Installs the ingress gateway in the system namespace, as deploy/gateway does in lattice-system.</summary>
+    public async Task InstallGatewayAsync()
+    {
+        var gateway = GatewayRenderer.Render(new GatewayRenderContext
+        {
+            Gateway = new ServiceId(SystemNamespace, "lattice-gateway"),
+            ProxyImage = InstalledProxyImage,
+            ControllerAddress = "https://lattice-controller.lattice-system.svc:15012",
+        });
+        var ct = TestContext.Current.CancellationToken;
+        await Client.CoreV1.CreateNamespacedServiceAccountAsync(gateway.ServiceAccount, SystemNamespace, cancellationToken: ct);
+        await Client.CoreV1.CreateNamespacedServiceAsync(gateway.Service, SystemNamespace, cancellationToken: ct);
+        await Client.AppsV1.CreateNamespacedDeploymentAsync(gateway.Deployment, SystemNamespace, cancellationToken: ct);
+    }
 
     /// <summary>The ingress gateway's Deployment, in the controller's namespace, or null.</summary>
     public async Task<V1Deployment?> GatewayAsync() =>

@@ -9,7 +9,7 @@ using Lattice.Mesh.RouteTable;
 
 namespace Lattice.Mesh.Kubernetes.Tests.Rendering;
 
-/// <summary>The ingress gateway's objects, as the controller renders them for the media stack's two ingress Secrets.</summary>
+/// <summary>The ingress gateway's objects as deploy/ installs them, and the controller's part: the media stack's two ingress Secrets mounted.</summary>
 public sealed class GatewayRenderingTests
 {
     private static readonly GatewayRenderContext Context = new()
@@ -17,8 +17,11 @@ public sealed class GatewayRenderingTests
         Gateway = new ServiceId("lattice-system", "lattice-gateway"),
         ProxyImage = "example/lattice-proxy:test",
         ControllerAddress = "https://lattice-controller.lattice-system.svc:15012",
-        IngressSecrets = ["ingress-media-sonarr-tls", "ingress-media-jellyfin-tls"],
     };
+
+    private static readonly string[] Secrets = ["ingress-media-sonarr-tls", "ingress-media-jellyfin-tls"];
+
+    private static V1PodSpec Mounts(IEnumerable<string> secrets) => GatewayRenderer.IngressMounts(Context.Gateway, secrets).Spec.Template.Spec;
 
     private static V1PodSpec Pod(RenderedGateway gateway) => gateway.Deployment.Spec.Template.Spec;
 
@@ -58,7 +61,7 @@ public sealed class GatewayRenderingTests
     [Fact]
     public void EveryIngressSecret_IsOneOptionalSecretVolume_InAFolderOfItsOwn()
     {
-        var pod = Pod(GatewayRenderer.Render(Context));
+        var pod = Mounts(Secrets);
 
         var secrets = pod.Volumes.Where(v => v.Secret is not null).ToList();
         Assert.Equal(["ingress-media-jellyfin-tls", "ingress-media-sonarr-tls"], secrets.Select(v => v.Secret.SecretName));
@@ -74,12 +77,36 @@ public sealed class GatewayRenderingTests
     {
         var dotted = "ingress-media-tls.home.local";
         var longName = "ingress-" + new string('a', 80);
-        var pod = Pod(GatewayRenderer.Render(Context with { IngressSecrets = [dotted, longName, "ingress-media-tls-home-local"] }));
+        var pod = Mounts([dotted, longName, "ingress-media-tls-home-local"]);
 
         var volumes = pod.Volumes.Where(v => v.Secret is not null).Select(v => v.Name).ToList();
         Assert.Equal(3, volumes.Distinct(StringComparer.Ordinal).Count());
         Assert.All(volumes, name => Assert.True(Names.IsDnsLabel(name), $"{name} is not a DNS label"));
         Assert.Contains(pod.Containers[0].VolumeMounts, m => m.MountPath == $"/etc/lattice/ingress/{dotted}");
+    }
+
+    [Fact]
+    public void TheControllersPart_IsTheSecretMountsAlone_SoItNeverOverwritesWhatDeployInstalled()
+    {
+        var mounts = GatewayRenderer.IngressMounts(Context.Gateway, Secrets);
+        var installed = Pod(GatewayRenderer.Render(Context));
+
+        Assert.Equal(("lattice-system", "lattice-gateway"), (mounts.Metadata.NamespaceProperty, mounts.Metadata.Name));
+        Assert.Null(mounts.Metadata.Labels);
+        Assert.Null(mounts.Spec.Replicas);
+        Assert.Null(mounts.Spec.Selector);
+        Assert.Null(mounts.Spec.Template.Metadata);
+        var container = Assert.Single(mounts.Spec.Template.Spec.Containers);
+        Assert.Equal((installed.Containers[0].Name, null, null, null), (container.Name, container.Image, container.Args, container.SecurityContext));
+        Assert.Equal(["containers", "volumes"], Properties(mounts.Spec.Template.Spec));
+
+        // No volume of the controller's can take the name, or the folder, of one deploy/ installed.
+        Assert.Empty(mounts.Spec.Template.Spec.Volumes.Select(v => v.Name).Intersect(installed.Volumes.Select(v => v.Name)));
+        Assert.All(container.VolumeMounts, m => Assert.DoesNotContain(installed.Containers[0].VolumeMounts, i => m.MountPath.StartsWith(i.MountPath, StringComparison.Ordinal)));
+
+        // With no Secret left, the apply owns no volume, so server-side apply removes every one it mounted before.
+        Assert.Empty(Mounts([]).Volumes);
+        Assert.Empty(Mounts([]).Containers[0].VolumeMounts);
     }
 
     [Fact]
@@ -119,11 +146,11 @@ public sealed class GatewayRenderingTests
     [Fact]
     public void Rendering_IsDeterministic_WhateverTheOrderOfTheSecrets()
     {
-        var one = GatewayRenderer.Render(Context).All().Select(o => KubernetesJson.Serialize(o));
-        var other = GatewayRenderer.Render(Context with { IngressSecrets = [.. Context.IngressSecrets.Reverse()] }).All().Select(o => KubernetesJson.Serialize(o));
+        var one = KubernetesJson.Serialize(GatewayRenderer.IngressMounts(Context.Gateway, Secrets));
+        var other = KubernetesJson.Serialize(GatewayRenderer.IngressMounts(Context.Gateway, [.. Secrets.Reverse(), Secrets[0]]));
 
         Assert.Equal(one, other);
-        Assert.Equal(Context, Context with { IngressSecrets = [.. Context.IngressSecrets.Reverse()] });
+        Assert.Equal(KubernetesJson.Serialize(GatewayRenderer.Render(Context).Deployment), KubernetesJson.Serialize(GatewayRenderer.Render(Context with { }).Deployment));
     }
 
     [Fact]
@@ -163,6 +190,10 @@ public sealed class GatewayRenderingTests
         Port = 80,
         Tls = new IngressTls { Mode = IngressTlsMode.Manual, SecretName = secret },
     };
+
+    /// <summary>The JSON properties <paramref name="pod"/> would be applied with, sorted.</summary>
+    private static string[] Properties(V1PodSpec pod) =>
+        [.. System.Text.Json.JsonDocument.Parse(KubernetesJson.Serialize(pod)).RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)];
 
     private static V1VolumeMount Mount(V1PodSpec pod, Func<V1Volume, bool> volume) =>
         Assert.Single(pod.Containers[0].VolumeMounts, m => m.Name == Assert.Single(pod.Volumes, v => volume(v)).Name);
