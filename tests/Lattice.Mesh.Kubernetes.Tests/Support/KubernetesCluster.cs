@@ -276,6 +276,15 @@ public sealed partial class KubernetesCluster : IAsyncLifetime
         }
     }
 
+    /// <summary>Installs the CRD again after a test removed it (the uninstall test): later tests find it as before.</summary>
+    public async Task ReinstallCrdAsync(CancellationToken cancellationToken = default)
+    {
+        await _crdLock.WaitAsync(cancellationToken);
+        _crdInstalled = false;
+        _crdLock.Release();
+        await InstallCrdAsync(cancellationToken);
+    }
+
     private HttpClient ApiHttp => _apiHttp ?? throw NotStarted();
 
     private static InvalidOperationException NotStarted() => new("The Kubernetes test cluster is not running.");
