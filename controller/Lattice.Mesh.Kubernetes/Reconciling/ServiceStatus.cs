@@ -94,7 +94,7 @@ public static class ServiceStatus
             Condition(previous, now, facts.Generation, "SidecarsInjected", facts.PodsWithoutSidecar.Count == 0,
                 facts.PodsWithoutSidecar.Count == 0 ? "AllInjected" : "MissingSidecar",
                 facts.PodsWithoutSidecar.Count == 0 ? "every running pod has the sidecar"
-                    : string.Create(CultureInfo.InvariantCulture, $"{facts.PodsWithoutSidecar.Count} pods run without the sidecar, so the mesh neither protects nor reaches them: {string.Join(", ", facts.PodsWithoutSidecar.Take(5))}. Fix: check that the injector is running, then delete these pods so that they are re-created with it")),
+                    : string.Create(CultureInfo.InvariantCulture, $"{facts.PodsWithoutSidecar.Count} {(facts.PodsWithoutSidecar.Count == 1 ? "pod runs" : "pods run")} without the sidecar, so the mesh neither protects nor reaches them: {string.Join(", ", facts.PodsWithoutSidecar.Take(5))}. Fix: check that the injector is running, then delete these pods so that they are re-created with it")),
             Condition(previous, now, facts.Generation, "Ready", facts.Compiled && facts.ApplyError is null,
                 !facts.Compiled ? "InvalidSpec" : facts.ApplyError is not null ? "ApplyFailed" : "Reconciled",
                 !facts.Compiled ? "the spec is invalid; the last good configuration keeps serving"
