@@ -85,6 +85,17 @@ public sealed partial class DeployTests(KubernetesCluster cluster) : IDisposable
     }
 
     [Fact]
+    public async Task KubectlKustomize_RendersTheExample_ItsNamespaceMeshedAndItsThreeServices()
+    {
+        var yaml = await KustomizeAsync(Repository.MediaServer);
+        var objects = KubernetesYaml.LoadAllFromString(yaml, new Dictionary<string, Type> { ["lattice.dev/v1alpha1/LatticeService"] = typeof(LatticeServiceObject) })
+            .Cast<IKubernetesObject<V1ObjectMeta>>().ToList();
+
+        Assert.Equal(["LatticeService/media/jellyfin", "LatticeService/media/nzbget", "LatticeService/media/sonarr", "Namespace//media"], objects.Select(o => $"{o.Kind}/{o.Metadata.NamespaceProperty}/{o.Metadata.Name}").Order(StringComparer.Ordinal));
+        Assert.Equal("enabled", Assert.Single(objects.OfType<V1Namespace>()).Metadata.Labels["lattice.dev/mesh"]);
+    }
+
+    [Fact]
     public async Task EveryContainer_HasRequestsAndLimits_RunsAsNonRootOnAReadOnlyRoot_AndOnlyTheCaptureInitContainerIsPrivileged()
     {
         var objects = await RenderAsync(Repository.Deploy);
@@ -136,6 +147,7 @@ public sealed partial class DeployTests(KubernetesCluster cluster) : IDisposable
         AssertSameJson(rendered.ServiceAccount, Single<V1ServiceAccount>(objects, "lattice-gateway"));
         AssertSameJson(rendered.Service, Single<V1Service>(objects, "lattice-gateway"));
         AssertSameJson(rendered.Deployment, deployment);
+        Assert.Equal(new ReconcilerOptions().GatewayReplicas, deployment.Spec.Replicas); // each replica's share of an ingress rate limit
         Assert.Equal(image, Single<V1ConfigMap>(objects, "lattice-mesh-images", prefix: true).Data["proxy"]); // one proxy version in the mesh
     }
 
