@@ -151,6 +151,23 @@ public sealed partial class DeployTests(KubernetesCluster cluster) : IDisposable
         Assert.Equal(image, Single<V1ConfigMap>(objects, "lattice-mesh-images", prefix: true).Data["proxy"]); // one proxy version in the mesh
     }
 
+    [Theory]
+    [InlineData("lattice-controller")]
+    [InlineData("lattice-injector")]
+    public async Task TheArgumentsDeployGivesLatticeMesh_AreOnesItAccepts(string deployment)
+    {
+        var objects = await RenderAsync(Repository.Deploy);
+        var container = Single<V1Deployment>(objects, deployment).Spec.Template.Spec.Containers[0];
+        var proxyImage = Single<V1ConfigMap>(objects, "lattice-mesh-images", prefix: true).Data["proxy"];
+
+        // As the kubelet runs it ($(PROXY_IMAGE) expanded from the ConfigMap), with a kubeconfig that is not there in
+        // place of the pod's account: every option is parsed and checked, and it stops only for want of a cluster.
+        string[] args = [Path.Combine(AppContext.BaseDirectory, "lattice-mesh.dll"), .. container.Args.Select(a => a.Replace("$(PROXY_IMAGE)", proxyImage, StringComparison.Ordinal)), "--kubeconfig=/nonexistent/kubeconfig"];
+        var (code, stdout, stderr) = await CommandRunner.RunAsync("dotnet", args, null, TimeSpan.FromSeconds(60), Ct);
+
+        Assert.True(code == 2 && stderr.Contains("no cluster to talk to", StringComparison.Ordinal), $"exit {code}:{Environment.NewLine}{stderr}{stdout}");
+    }
+
     [Fact]
     public async Task TheImagesDeployRuns_AreTheOnesPublishContainerBuilds()
     {
