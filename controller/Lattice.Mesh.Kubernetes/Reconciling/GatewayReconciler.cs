@@ -68,21 +68,20 @@ internal sealed partial class GatewayReconciler : IDisposable
         return (outcome.States, ok);
     }
 
-    /// <summary>Mounts exactly <paramref name="secrets"/> in the installed gateway; false when the write failed.</summary>
+    /// <summary>
+    /// Mounts exactly <paramref name="secrets"/> in the installed gateway; false when the write failed. The live
+    /// Deployment is read on every pass, so one deleted and installed again, or edited by hand, gets its mounts back
+    /// at the next pass rather than at the next full re-apply.
+    /// </summary>
     private async Task<bool> MountAsync(IReadOnlyList<string> secrets, CancellationToken cancellationToken)
     {
         var mounts = GatewayRenderer.IngressMounts(_options.Compiler.Gateway, secrets);
-        if (KubernetesWriter.Fingerprint([mounts]) == _applied)
-        {
-            return true;
-        }
-
         try
         {
             // Server-side apply would create a Deployment that is not there, with nothing but these volumes, and the API
             // server would refuse it; say what is missing instead.
-            var installed = (await _client.AppsV1.ListNamespacedDeploymentAsync(Namespace, fieldSelector: $"metadata.name={Name}", cancellationToken: cancellationToken)).Items.Count > 0;
-            if (!installed)
+            var live = (await _client.AppsV1.ListNamespacedDeploymentAsync(Namespace, fieldSelector: $"metadata.name={Name}", cancellationToken: cancellationToken)).Items.SingleOrDefault();
+            if (live is null)
             {
                 if (secrets.Count > 0 && !_reportedMissing)
                 {
@@ -90,12 +89,19 @@ internal sealed partial class GatewayReconciler : IDisposable
                     _reportedMissing = true;
                 }
 
+                _applied = null;
                 return true;
             }
 
             _reportedMissing = false;
-            _applied = await _writer.ApplyChangedAsync([mounts], _applied, cancellationToken);
-            Log.Mounted(_logger, Namespace, Name, secrets.Count);
+            var mounted = (live.Spec.Template.Spec.Volumes ?? []).Where(v => v.Secret is not null).Select(v => v.Secret.SecretName).ToHashSet(StringComparer.Ordinal);
+            var last = secrets.All(mounted.Contains) ? _applied : null;
+            _applied = await _writer.ApplyChangedAsync([mounts], last, cancellationToken);
+            if (_applied != last)
+            {
+                Log.Mounted(_logger, Namespace, Name, secrets.Count);
+            }
+
             return true;
         }
         catch (HttpOperationException e)

@@ -40,14 +40,17 @@ internal sealed class MeshInCluster : IAsyncDisposable
         return new MeshInCluster(cluster, ns, system);
     }
 
-    /// <summary>A controller replica watching this mesh's namespace, with short leases so that failover is quick.</summary>
-    public async Task<KubernetesControlPlane> StartControllerAsync(string identity = "controller-a")
+    /// <summary>
+    /// A controller replica watching this mesh's namespace, with short leases so that failover is quick, re-applying
+    /// everything every <paramref name="reapply"/> (3 s unless given).
+    /// </summary>
+    public async Task<KubernetesControlPlane> StartControllerAsync(string identity = "controller-a", TimeSpan? reapply = null)
     {
         var plane = await KubernetesControlPlane.StartAsync(Client, new ControlPlaneOptions
         {
             Namespace = SystemNamespace,
             Identity = identity,
-            Reconciler = new ReconcilerOptions { WatchNamespace = Namespace, Coalesce = TimeSpan.FromMilliseconds(50), RetryAfter = TimeSpan.FromMilliseconds(500), ResyncInterval = TimeSpan.FromSeconds(1), ReapplyInterval = TimeSpan.FromSeconds(3) },
+            Reconciler = new ReconcilerOptions { WatchNamespace = Namespace, Coalesce = TimeSpan.FromMilliseconds(50), RetryAfter = TimeSpan.FromMilliseconds(500), ResyncInterval = TimeSpan.FromSeconds(1), ReapplyInterval = reapply ?? TimeSpan.FromSeconds(3) },
             Election = new LeaderElectionTimings { LeaseDuration = TimeSpan.FromSeconds(3), RenewDeadline = TimeSpan.FromSeconds(2), RetryPeriod = TimeSpan.FromMilliseconds(500) },
         }, Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Warning)), TestContext.Current.CancellationToken);
         _planes.Add(plane);
@@ -124,15 +127,18 @@ internal sealed class MeshInCluster : IAsyncDisposable
     /// <summary>The proxy image of the gateway <see cref="InstallGatewayAsync"/> installs.</summary>
     public const string InstalledProxyImage = "example/lattice-proxy:installed";
 
+    /// <summary>The ingress gateway's objects for the system namespace, as deploy/gateway has them for lattice-system.</summary>
+    public RenderedGateway RenderGateway() => GatewayRenderer.Render(new GatewayRenderContext
+    {
+        Gateway = new ServiceId(SystemNamespace, "lattice-gateway"),
+        ProxyImage = InstalledProxyImage,
+        ControllerAddress = "https://lattice-controller.lattice-system.svc:15012",
+    });
+
     /// <summary>Installs the ingress gateway in the system namespace, as deploy/gateway does in lattice-system.</summary>
     public async Task InstallGatewayAsync()
     {
-        var gateway = GatewayRenderer.Render(new GatewayRenderContext
-        {
-            Gateway = new ServiceId(SystemNamespace, "lattice-gateway"),
-            ProxyImage = InstalledProxyImage,
-            ControllerAddress = "https://lattice-controller.lattice-system.svc:15012",
-        });
+        var gateway = RenderGateway();
         var ct = TestContext.Current.CancellationToken;
         await Client.CoreV1.CreateNamespacedServiceAccountAsync(gateway.ServiceAccount, SystemNamespace, cancellationToken: ct);
         await Client.CoreV1.CreateNamespacedServiceAsync(gateway.Service, SystemNamespace, cancellationToken: ct);
