@@ -41,15 +41,18 @@ public sealed class ProxyServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts a sidecar. Ports of 0 in <paramref name="options"/> are chosen by the system and read back here.</summary>
-    public static async Task<ProxyServer> StartAsync(ProxyOptions options, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts a sidecar. Ports of 0 in <paramref name="options"/> are chosen by the system and read back here.
+    /// <paramref name="time"/> is the system clock unless a test gives another (to see a certificate's expiry without waiting for it).
+    /// </summary>
+    public static async Task<ProxyServer> StartAsync(ProxyOptions options, Action<ILoggingBuilder>? logging = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         // Configuration comes from ProxyOptions, not appsettings files: watching them would cost an inotify instance each.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         ProxyLogging.Configure(builder.Logging, logging);
 
-        var time = TimeProvider.System;
+        time ??= TimeProvider.System;
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(time);
         builder.Services.AddHttpForwarder();

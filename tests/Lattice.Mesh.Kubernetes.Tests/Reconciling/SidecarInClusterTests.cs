@@ -55,7 +55,7 @@ public sealed class SidecarInClusterTests(KubernetesCluster cluster) : IAsyncLif
             BootstrapTokenPath = Path.Combine(pod, "token"),
             ControllerUri = server.Uri,
             Instance = "sonarr-pod-1",
-        }, logging: _ => { }, ct);
+        }, logging: _ => { }, cancellationToken: ct);
         using var admin = new HttpClient { BaseAddress = sidecar.AdminUri };
         await Wait.UntilAsync(async () => (await admin.GetAsync("/readyz", ct)).StatusCode == HttpStatusCode.OK, "the sidecar to be ready");
 

@@ -34,18 +34,35 @@ public sealed class AdminTests : IAsyncLifetime
     [Fact]
     public async Task Readiness_IsLost_WhenTheCertificateExpiresWithoutARenewal()
     {
-        await using var sidecar = await Sidecar.StartAsync(Path.Combine(_folder.FullName, "short"), "spiffe://lattice.local/ns/media/sa/sonarr", Pki.Create(), certificateValidity: TimeSpan.FromSeconds(3));
+        // The sidecar's clock is moved past the certificate's end rather than waited for: on a loaded machine a
+        // certificate of a few seconds could expire before the sidecar first answered.
+        var clock = new MovableClock();
+        await using var sidecar = await Sidecar.StartAsync(Path.Combine(_folder.FullName, "short"), "spiffe://lattice.local/ns/media/sa/sonarr", Pki.Create(), certificateValidity: TimeSpan.FromMinutes(10), time: clock);
         await sidecar.ApplyAsync(SonarrTable());
         using (var ready = await sidecar.Admin.GetAsync("/readyz", Ct))
         {
             Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         }
 
-        await Eventually.Async(async () =>
+        clock.Ahead = TimeSpan.FromMinutes(11);
+
+        using var expired = await sidecar.Admin.GetAsync("/readyz", Ct);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, expired.StatusCode);
+        Assert.Contains("expired", await expired.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    /// <summary>The system clock, moved forward by <see cref="Ahead"/>; timers and timestamps stay the system's.</summary>
+    private sealed class MovableClock : TimeProvider
+    {
+        private long _aheadTicks;
+
+        public TimeSpan Ahead
         {
-            using var ready = await sidecar.Admin.GetAsync("/readyz", Ct);
-            return ready.StatusCode == HttpStatusCode.ServiceUnavailable && (await ready.Content.ReadAsStringAsync(Ct)).Contains("expired", StringComparison.Ordinal);
-        }, "readiness to notice the expiry", TimeSpan.FromSeconds(20));
+            get => TimeSpan.FromTicks(Interlocked.Read(ref _aheadTicks));
+            set => Interlocked.Exchange(ref _aheadTicks, value.Ticks);
+        }
+
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Ahead;
     }
 
     [Fact]

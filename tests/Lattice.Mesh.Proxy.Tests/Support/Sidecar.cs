@@ -25,11 +25,11 @@ internal sealed class Sidecar : IAsyncDisposable
     /// <summary>A client of this sidecar's admin listener.</summary>
     public HttpClient Admin => field ??= new HttpClient { BaseAddress = Server.AdminUri };
 
-    public static async Task<Sidecar> StartAsync(string folder, string spiffeId, Pki pki, IReadOnlyDictionary<int, int>? appPorts = null, Func<ProxyOptions, ProxyOptions>? configure = null, CapturedLogs? logs = null, TimeSpan? certificateValidity = null)
+    public static async Task<Sidecar> StartAsync(string folder, string spiffeId, Pki pki, IReadOnlyDictionary<int, int>? appPorts = null, Func<ProxyOptions, ProxyOptions>? configure = null, CapturedLogs? logs = null, TimeSpan? certificateValidity = null, TimeProvider? time = null)
     {
         Directory.CreateDirectory(folder);
         pki.WriteWorkloadFiles(folder, spiffeId, certificateValidity);
-        return await StartInAsync(folder, appPorts, configure, logs);
+        return await StartInAsync(folder, appPorts, configure, logs, time);
     }
 
     /// <summary>
@@ -48,7 +48,7 @@ internal sealed class Sidecar : IAsyncDisposable
     public static Task<Sidecar> RestartAsync(string folder, Func<ProxyOptions, ProxyOptions>? configure = null, IReadOnlyDictionary<int, int>? appPorts = null) =>
         StartInAsync(folder, appPorts, configure, logs: null);
 
-    private static async Task<Sidecar> StartInAsync(string folder, IReadOnlyDictionary<int, int>? appPorts, Func<ProxyOptions, ProxyOptions>? configure, CapturedLogs? logs)
+    private static async Task<Sidecar> StartInAsync(string folder, IReadOnlyDictionary<int, int>? appPorts, Func<ProxyOptions, ProxyOptions>? configure, CapturedLogs? logs, TimeProvider? time = null)
     {
         var files = (Certificate: Path.Combine(folder, "tls.crt"), Key: Path.Combine(folder, "tls.key"), TrustBundle: Path.Combine(folder, "ca.crt"));
         var options = new ProxyOptions
@@ -70,7 +70,7 @@ internal sealed class Sidecar : IAsyncDisposable
             {
                 builder.AddProvider(logs);
             }
-        });
+        }, time);
         return new Sidecar(folder, server);
     }
 
