@@ -40,6 +40,12 @@ internal sealed partial class GatewayReconciler : IDisposable
 
     private string Name => _options.Compiler.Gateway.Name;
 
+    /// <summary>
+    /// The installed gateway's replicas as last read, or null before that or while it is not installed: each replica
+    /// enforces its share of an ingress rate limit, so an overlay that scales the gateway changes the shares.
+    /// </summary>
+    public int? InstalledReplicas { get; private set; }
+
     /// <summary>Forget what was applied, so that the next pass applies everything again.</summary>
     public void Forget()
     {
@@ -81,6 +87,7 @@ internal sealed partial class GatewayReconciler : IDisposable
             // Server-side apply would create a Deployment that is not there, with nothing but these volumes, and the API
             // server would refuse it; say what is missing instead.
             var live = (await _client.AppsV1.ListNamespacedDeploymentAsync(Namespace, fieldSelector: $"metadata.name={Name}", cancellationToken: cancellationToken)).Items.SingleOrDefault();
+            InstalledReplicas = live is null ? null : live.Spec.Replicas ?? 1;
             if (live is null)
             {
                 if (secrets.Count > 0 && !_reportedMissing)

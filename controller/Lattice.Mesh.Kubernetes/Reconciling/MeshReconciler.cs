@@ -171,7 +171,8 @@ public sealed partial class MeshReconciler : IDisposable
             ManifestReader.Read(KubernetesJson.Serialize(item), Describe(item), namespaceOverride: null, services, diagnostics);
         }
 
-        var compilation = MeshCompiler.Compile(services, CompilerOptions);
+        var gatewayReplicas = _gateway.InstalledReplicas ?? _options.GatewayReplicas;
+        var compilation = MeshCompiler.Compile(services, CompilerOptionsFor(gatewayReplicas));
         var parsed = services.Select(s => s.Id).ToHashSet();
         var ids = objects.Select(o => new ServiceId(o.Metadata.NamespaceProperty, o.Metadata.Name)).ToHashSet();
         var invalid = ids.Where(id => !parsed.Contains(id) || compilation.Failed.Contains(id)).ToHashSet();
@@ -225,6 +226,11 @@ public sealed partial class MeshReconciler : IDisposable
             .OfType<string>()
             .ToHashSet(StringComparer.Ordinal);
         var (certificates, gatewayOk) = await _gateway.ReconcileAsync(compilation.GatewayTable, held, cancellationToken);
+        if (_gateway.InstalledReplicas is { } installed && installed != gatewayReplicas)
+        {
+            Nudge(); // the gateway was scaled: compile its shares again now, not at the next resync
+        }
+
         ok &= gatewayOk;
         foreach (var item in objects)
         {
@@ -237,12 +243,12 @@ public sealed partial class MeshReconciler : IDisposable
     private static string Describe(LatticeServiceObject item) => $"{LatticeService.Kind} {item.Key}";
 
     /// <summary>
-    /// The compiler's options, with the gateway's replica count: each gateway replica enforces its share of a host's
-    /// rate limit, as a sidecar does of its service's.
+    /// The compiler's options, with the gateway's replica count (the installed Deployment's, once read): each gateway
+    /// replica enforces its share of a host's rate limit, as a sidecar does of its service's.
     /// </summary>
-    private CompilerOptions CompilerOptions => _options.Compiler with
+    private CompilerOptions CompilerOptionsFor(int gatewayReplicas) => _options.Compiler with
     {
-        ObservedReplicas = new Dictionary<ServiceId, int>(_options.Compiler.ObservedReplicas ?? new Dictionary<ServiceId, int>()) { [_options.Compiler.Gateway] = _options.GatewayReplicas },
+        ObservedReplicas = new Dictionary<ServiceId, int>(_options.Compiler.ObservedReplicas ?? new Dictionary<ServiceId, int>()) { [_options.Compiler.Gateway] = gatewayReplicas },
     };
 
     /// <summary>
@@ -422,7 +428,7 @@ public sealed record ReconcilerOptions
     /// <summary>The mesh CA certificate to publish as the lattice-mesh-ca ConfigMap, or null not to.</summary>
     public string? TrustBundlePem { get; init; }
 
-    /// <summary>How many gateway pods run (deploy/gateway's replicas): each takes its share of an ingress rate limit.</summary>
+    /// <summary>How many gateway pods are assumed to run until the installed Deployment is read (deploy/gateway's 2): each takes its share of an ingress rate limit.</summary>
     public int GatewayReplicas { get; init; } = 2;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;

@@ -147,7 +147,7 @@ public sealed partial class DeployTests(KubernetesCluster cluster) : IDisposable
         AssertSameJson(rendered.ServiceAccount, Single<V1ServiceAccount>(objects, "lattice-gateway"));
         AssertSameJson(rendered.Service, Single<V1Service>(objects, "lattice-gateway"));
         AssertSameJson(rendered.Deployment, deployment);
-        Assert.Equal(new ReconcilerOptions().GatewayReplicas, deployment.Spec.Replicas); // each replica's share of an ingress rate limit
+        Assert.Equal(new ReconcilerOptions().GatewayReplicas, deployment.Spec.Replicas); // assumed until the controller has read the installed Deployment
         Assert.Equal(image, Single<V1ConfigMap>(objects, "lattice-mesh-images", prefix: true).Data["proxy"]); // one proxy version in the mesh
     }
 

@@ -109,6 +109,21 @@ public sealed class GatewayInClusterTests(KubernetesCluster cluster) : IAsyncLif
     }
 
     [Fact]
+    public async Task ScalingTheInstalledGateway_DividesAnIngressRateLimitAcrossItsReplicas()
+    {
+        var gateway = new Compiler.Model.ServiceId(_mesh.SystemNamespace, "lattice-gateway");
+        await _mesh.InstallGatewayAsync();
+        await _mesh.ApplyAsync(Radarr("{mode: auto}").Replace("  ingress:\n", "  ingress:\n    rateLimit: {requestsPerInterval: 600, intervalSeconds: 60}\n", StringComparison.Ordinal));
+        int? Share() => _controller.Distributor.Tables.GetValueOrDefault(gateway)?.Gateway.SingleOrDefault(h => h.Host == "radarr.home.local")?.RateLimit?.PerReplicaRequestsPerInterval;
+        await Wait.UntilAsync(() => Task.FromResult(Share() == 300), "radarr.home.local's 600 a minute shared by the installed gateway's 2 replicas");
+
+        var scale = new V1Patch("""{"spec": {"replicas": 3}}""", V1Patch.PatchType.MergePatch);
+        await _mesh.Client.AppsV1.PatchNamespacedDeploymentAsync(scale, "lattice-gateway", _mesh.SystemNamespace, cancellationToken: Ct);
+
+        await Wait.UntilAsync(() => Task.FromResult(Share() == 200), "the share of each of 3 replicas once the gateway is scaled");
+    }
+
+    [Fact]
     public async Task ModeAuto_WithoutCertManager_IsIssuedFromTheIngressCa_ForExactlyTheHosts_AndReissuedWhenTheyChange()
     {
         var system = _mesh.SystemNamespace;
