@@ -79,8 +79,9 @@ public sealed partial class DeployTests(KubernetesCluster cluster) : IDisposable
         Assert.Contains("--webhook-config=lattice-sidecar-injector", injector.Args);
         Assert.Contains($"--controller={ControllerAddress}", injector.Args);
         var controllerService = Single<V1Service>(objects, "lattice-controller");
-        Assert.Equal(15012, Assert.Single(controllerService.Spec.Ports, p => p.Port == 15012).Port);
-        Assert.Contains(controller.Spec.Template.Spec.Containers[0].Ports, p => p.ContainerPort == 15012);
+        var push = Assert.Single(controllerService.Spec.Ports, p => p.Port == 15012).TargetPort.Value;
+        Assert.Equal(15012, Assert.Single(controller.Spec.Template.Spec.Containers[0].Ports, p => p.Name == push || p.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture) == push).ContainerPort);
+        Assert.Contains("--listen=0.0.0.0:15012", controller.Spec.Template.Spec.Containers[0].Args);
         Assert.Equal(controller.Spec.Selector.MatchLabels, controllerService.Spec.Selector);
     }
 
