@@ -22,7 +22,7 @@ namespace Lattice.Mesh.Kubernetes.Tests.Deploy;
 /// policy/v1 (1.21 and later; 1.25 removed v1beta1), whose spec is the same. Only what is applied here has that
 /// apiVersion changed; every assertion on the rendering reads deploy/ as shipped.
 /// </remarks>
-[Collection(nameof(InstallGroup))]
+[Collection(nameof(ClusterScopedCrdGroup))]
 public sealed partial class DeployTests(KubernetesCluster cluster) : IDisposable
 {
     private const string SystemNamespace = "lattice-system";
@@ -328,15 +328,9 @@ public sealed partial class DeployTests(KubernetesCluster cluster) : IDisposable
         using var client = new k8s.Kubernetes(configuration);
         using var logs = new FakeLoggerProvider();
         using var loggers = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
-        var plane = await KubernetesControlPlane.StartAsync(client, new ControlPlaneOptions
-        {
-            Namespace = SystemNamespace,
-            Identity = "lattice-controller-test",
-            // Only media: the other tests' namespaces on this shared API server are none of its business. The ClusterRole
-            // grants the same rules in every namespace (RulesAsync shows them), so this takes nothing from the check.
-            Reconciler = new ReconcilerOptions { WatchNamespace = "media", Coalesce = TimeSpan.FromMilliseconds(50), RetryAfter = TimeSpan.FromMilliseconds(500), ResyncInterval = TimeSpan.FromSeconds(1) },
-            Election = new LeaderElectionTimings { LeaseDuration = TimeSpan.FromSeconds(3), RenewDeadline = TimeSpan.FromSeconds(2), RetryPeriod = TimeSpan.FromMilliseconds(500) },
-        }, loggers, Ct);
+        // Only media: the other tests' namespaces on this shared API server are none of its business. The ClusterRole
+        // grants the same rules in every namespace (RulesAsync shows them), so this takes nothing from the check.
+        var plane = await KubernetesControlPlane.StartAsync(client, MeshInCluster.QuickOptions(SystemNamespace, "media", "lattice-controller-test"), loggers, Ct);
         try
         {
             // Status written, workloads rendered, the gateway given its Secrets, the CA kept, the Lease held.
@@ -407,12 +401,7 @@ public sealed partial class DeployTests(KubernetesCluster cluster) : IDisposable
     private async Task<List<IKubernetesObject<V1ObjectMeta>>> RenderAsync(string folder) =>
         [.. KubernetesYaml.LoadAllFromString(await KustomizeAsync(folder)).Cast<IKubernetesObject<V1ObjectMeta>>()];
 
-    private async Task<string> KubectlAsync(params string[] args)
-    {
-        var (code, stdout, stderr) = await cluster.KubectlAsync(args, null, Ct);
-        Assert.True(code == 0, $"kubectl {string.Join(' ', args)} failed ({code}):{Environment.NewLine}{stderr}{stdout}");
-        return stdout;
-    }
+    private Task<string> KubectlAsync(params string[] args) => cluster.KubectlOrThrowAsync(args, Ct);
 
     /// <summary><c>kubectl auth can-i --list --as</c>: each resource rule as "resource [names] [verbs]", sorted, without the self-reviews every user may make.</summary>
     private async Task<string[]> RulesAsync(string user, string ns)

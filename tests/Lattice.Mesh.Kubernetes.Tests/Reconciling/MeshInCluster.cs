@@ -46,16 +46,28 @@ internal sealed class MeshInCluster : IAsyncDisposable
     /// </summary>
     public async Task<KubernetesControlPlane> StartControllerAsync(string identity = "controller-a", TimeSpan? reapply = null)
     {
-        var plane = await KubernetesControlPlane.StartAsync(Client, new ControlPlaneOptions
-        {
-            Namespace = SystemNamespace,
-            Identity = identity,
-            Reconciler = new ReconcilerOptions { WatchNamespace = Namespace, Coalesce = TimeSpan.FromMilliseconds(50), RetryAfter = TimeSpan.FromMilliseconds(500), ResyncInterval = TimeSpan.FromSeconds(1), ReapplyInterval = reapply ?? TimeSpan.FromSeconds(3) },
-            Election = new LeaderElectionTimings { LeaseDuration = TimeSpan.FromSeconds(3), RenewDeadline = TimeSpan.FromSeconds(2), RetryPeriod = TimeSpan.FromMilliseconds(500) },
-        }, Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Warning)), TestContext.Current.CancellationToken);
+        var plane = await KubernetesControlPlane.StartAsync(
+            Client,
+            QuickOptions(SystemNamespace, Namespace, identity, reapply),
+            Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Warning)),
+            TestContext.Current.CancellationToken);
         _planes.Add(plane);
         return plane;
     }
+
+    /// <summary>
+    /// A controller for tests: CA and Lease in <paramref name="systemNamespace"/>, LatticeServices of
+    /// <paramref name="watchNamespace"/> only, changes acted on within 50 ms, failed writes tried again after 500 ms, a
+    /// resync every second, everything re-applied every <paramref name="reapply"/> (3 s unless given), and short leases
+    /// so that failover is quick.
+    /// </summary>
+    public static ControlPlaneOptions QuickOptions(string systemNamespace, string watchNamespace, string identity, TimeSpan? reapply = null) => new()
+    {
+        Namespace = systemNamespace,
+        Identity = identity,
+        Reconciler = new ReconcilerOptions { WatchNamespace = watchNamespace, Coalesce = TimeSpan.FromMilliseconds(50), RetryAfter = TimeSpan.FromMilliseconds(500), ResyncInterval = TimeSpan.FromSeconds(1), ReapplyInterval = reapply ?? TimeSpan.FromSeconds(3) },
+        Election = new LeaderElectionTimings { LeaseDuration = TimeSpan.FromSeconds(3), RenewDeadline = TimeSpan.FromSeconds(2), RetryPeriod = TimeSpan.FromMilliseconds(500) },
+    };
 
     public async Task StopControllerAsync(KubernetesControlPlane plane)
     {

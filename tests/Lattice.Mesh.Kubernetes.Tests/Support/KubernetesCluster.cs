@@ -441,13 +441,16 @@ public sealed partial class KubernetesCluster : IAsyncLifetime
         return response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync(cancellationToken)).Trim() == "ok";
     }
 
-    private async Task KubectlOrThrowAsync(string[] args, CancellationToken cancellationToken)
+    /// <summary>Runs kubectl against this cluster and returns its output; throws, with what it printed, when it fails.</summary>
+    public async Task<string> KubectlOrThrowAsync(string[] args, CancellationToken cancellationToken)
     {
         var (exitCode, stdout, stderr) = await KubectlAsync(args, standardInput: null, cancellationToken);
         if (exitCode != 0)
         {
             throw new InvalidOperationException($"kubectl {string.Join(' ', args)} exited with {exitCode}:{Environment.NewLine}{stderr}{stdout}");
         }
+
+        return stdout;
     }
 
     private ControlPlaneProcess StartProgram(string name, string fileName, IEnumerable<string> arguments)

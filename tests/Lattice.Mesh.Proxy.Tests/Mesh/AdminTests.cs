@@ -1,4 +1,5 @@
 using System.Net;
+using Lattice.Mesh.Proxy.Tests.Gateway;
 using Lattice.Mesh.Proxy.Tests.Support;
 
 namespace Lattice.Mesh.Proxy.Tests.Mesh;
@@ -44,25 +45,11 @@ public sealed class AdminTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         }
 
-        clock.Ahead = TimeSpan.FromMinutes(11);
+        clock.Advance(TimeSpan.FromMinutes(11));
 
         using var expired = await sidecar.Admin.GetAsync("/readyz", Ct);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, expired.StatusCode);
         Assert.Contains("expired", await expired.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
-    }
-
-    /// <summary>The system clock, moved forward by <see cref="Ahead"/>; timers and timestamps stay the system's.</summary>
-    private sealed class MovableClock : TimeProvider
-    {
-        private long _aheadTicks;
-
-        public TimeSpan Ahead
-        {
-            get => TimeSpan.FromTicks(Interlocked.Read(ref _aheadTicks));
-            set => Interlocked.Exchange(ref _aheadTicks, value.Ticks);
-        }
-
-        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Ahead;
     }
 
     [Fact]
