@@ -49,6 +49,22 @@ else
   failed=$((failed + 1))
 fi
 
+# The same paths through the Native AOT lattice-proxy, which the images ship (README: Install in a cluster) and the
+# memory figures are measured on: proxy/publish-aot.sh publishes it (failing on any trim or AOT warning, as warnings
+# are errors; it installs clang and zlib1g-dev from Debian when missing), then the quick load test runs the
+# proxy paths through it. Counted as one test: it catches code that works under the JIT and not compiled ahead of
+# time (reflection, unreferenced types), which no other test runs.
+echo
+echo "Native AOT lattice-proxy: publish, then the quick load test's proxy paths through it (smoke run):"
+aot="artifacts/lattice-proxy-aot"
+if proxy/publish-aot.sh "$aot" \
+  && LATTICE_PROXY="$aot/lattice-proxy" dotnet run --project loadtests -- --quick --paths sidecars,denied,rate-limited,retry --out artifacts/loadtest/quick-aot; then
+  passed=$((passed + 1))
+else
+  echo "test.sh: the Native AOT lattice-proxy failed to publish or to serve the quick load test (see above)." >&2
+  failed=$((failed + 1))
+fi
+
 echo
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if (( status != 0 || failed > 0 || passed == 0 )); then
