@@ -67,7 +67,9 @@ internal static class LoadTestRun
 
         // nginx alongside and the wrk cross-check (issue 8): each skipped with a note where it cannot be had.
         var comparisons = new List<string>();
-        await using var nginx = await NginxPair.StartOrSkipAsync(backend, comparisons, log, cancellationToken);
+        await using var nginx = options.Paths is null || options.Paths.Contains("nginx-pair")
+            ? await NginxPair.StartOrSkipAsync(backend, comparisons, log, cancellationToken)
+            : null;
         using var viaNginx = nginx is null ? null : Client(nginx.Address, host: null);
         PathUnderTest[] paths =
         [
@@ -89,7 +91,7 @@ internal static class LoadTestRun
         {
             foreach (var path in paths)
             {
-                await log.WriteLineAsync($"{path.Name}: start-up {options.StartUp.TotalSeconds:F0}s with {options.Concurrency} copies (unrecorded: JIT tiering settles)");
+                await log.WriteLineAsync($"{path.Name}: start-up {options.StartUp.TotalSeconds:F0}s with {options.Concurrency} copies (unrecorded: a fresh proxy's first traffic; the JIT build tiers up)");
                 await engine.RunAsync(path.ToScenario(), new ConstantConcurrency(options.Concurrency, options.StartUp), cancellationToken);
             }
         }
@@ -142,7 +144,7 @@ internal static class LoadTestRun
 
     private static List<string> Notes(LoadTestOptions options, LoopbackBackend backend) =>
     [
-        (options.StartUp > TimeSpan.Zero ? $"Each path ran {options.StartUp.TotalSeconds:F0}s unrecorded with {options.Concurrency} copies before any recorded run (JIT tiering settles). " : "No start-up phase: the first recorded runs include the proxies' JIT tiering. ") +
+        (options.StartUp > TimeSpan.Zero ? $"Each path ran {options.StartUp.TotalSeconds:F0}s unrecorded with {options.Concurrency} copies before any recorded run (a fresh proxy's first traffic; the JIT build tiers up). " : "No start-up phase: the first recorded runs include a fresh proxy's first traffic (the JIT build's tiering). ") +
         $"Each recorded run follows a {options.WarmUp.TotalSeconds:F0}s unrecorded warm-up of its own. " +
         $"Open model: latency from each request's intended send time (coordinated omission corrected); closed model: {options.Concurrency} copies back to back. Responses are {LoopbackBackend.ResponseBytes} bytes. Ratios (× direct, over direct) are against the direct path under the same load in this run.",
         "Proxy CPU is the user+system time of the path's lattice-proxy processes during the recorded run, per request; peak RSS is the largest VmHWM among them, reset before the run.",
