@@ -9,8 +9,8 @@ namespace Lattice.Mesh.LoadTests;
 /// <summary>How hard and how long: the full run for the README's figures, or the quick smoke run CI does.</summary>
 /// <param name="Rate">The open model's requests per second.</param>
 /// <param name="Concurrency">The closed model's copies.</param>
-/// <param name="Duration">Each scenario's recorded run, per model.</param>
-/// <param name="WarmUp">Each scenario's unrecorded run before it, per model.</param>
+/// <param name="Duration">Each scenario's recorded time, per model, over all its rounds.</param>
+/// <param name="WarmUp">The unrecorded run before each recorded one (each round's).</param>
 /// <param name="StartUp">
 /// Once per path before anything is recorded: the closed model for this long, so that the proxies' JIT tiering has
 /// settled (a sidecar's first 10 to 15 seconds of traffic are compiled code, not requests: at 1,000/s its compiler
@@ -18,9 +18,17 @@ namespace Lattice.Mesh.LoadTests;
 /// </param>
 internal sealed record LoadTestOptions(int Rate, int Concurrency, TimeSpan Duration, TimeSpan WarmUp, TimeSpan StartUp)
 {
-    public static LoadTestOptions Full { get; } = new(1000, 16, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
+    public static LoadTestOptions Full { get; } = new(1000, 16, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(10)) { Rounds = 3 };
 
     public static LoadTestOptions Quick { get; } = new(200, 8, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1), TimeSpan.Zero);
+
+    /// <summary>
+    /// How many turns the paths take under each model, each recording <see cref="Duration"/> divided by this; a path's
+    /// rounds are merged into its one row. On a shared machine a p99 is set by what else ran in those seconds (the
+    /// direct path's own p99 moved between 0.5 and 1.7 ms from run to run), so paths recorded in turns meet the same
+    /// noise, and their difference means something where back-to-back runs of 30 s did not.
+    /// </summary>
+    public int Rounds { get; init; } = 1;
 
     /// <summary>The paths to run (direct, the baseline, always runs); null for all.</summary>
     public IReadOnlySet<string>? Paths { get; init; }
@@ -97,24 +105,30 @@ internal static class LoadTestRun
         }
 
         var rows = new List<ScenarioReport>();
+        var round = options.Duration / options.Rounds;
         LoadSimulation[] simulations = [new ConstantRate(options.Rate, options.Duration), new ConstantConcurrency(options.Concurrency, options.Duration)];
         foreach (var simulation in simulations)
         {
+            var recorded = paths.ToDictionary(p => p, _ => new List<RoundResult>());
+            for (var turn = 1; turn <= options.Rounds; turn++)
+            {
+                foreach (var path in paths)
+                {
+                    var of = options.Rounds > 1 ? $" (round {turn} of {options.Rounds})" : "";
+                    await log.WriteLineAsync($"{path.Name}, {simulation.Label}{of}: warm-up {options.WarmUp.TotalSeconds:F0}s, then {round.TotalSeconds:F0}s recorded");
+                    recorded[path].Add(await RecordAsync(engine, path, simulation, options.WarmUp, round, cancellationToken));
+                }
+            }
+
             foreach (var path in paths)
             {
-                await log.WriteLineAsync($"{path.Name}, {simulation.Label}: warm-up {options.WarmUp.TotalSeconds:F0}s, then {options.Duration.TotalSeconds:F0}s recorded");
-                var scenario = path.ToScenario();
-                await engine.RunAsync(scenario, simulation with { During = options.WarmUp }, cancellationToken); // warm-up, dropped
-                foreach (var proxy in path.Proxies)
+                var rounds = recorded[path];
+                var cpu = path.Proxies.Count == 0 ? (TimeSpan?)null : TimeSpan.FromTicks(rounds.Sum(r => r.Cpu.Ticks));
+                var peak = path.Proxies.Count == 0 ? (long?)null : rounds.Max(r => r.Peak);
+                rows.Add(new ScenarioReport(ScenarioResult.Merge([.. rounds.Select(r => r.Result)]), path.Description, path.Expected, cpu, peak)
                 {
-                    proxy.ResetPeak();
-                }
-
-                var cpuBefore = path.Proxies.Sum(p => p.CpuTime().Ticks);
-                var result = await engine.RunAsync(scenario, simulation, cancellationToken);
-                var cpu = path.Proxies.Count == 0 ? (TimeSpan?)null : TimeSpan.FromTicks(path.Proxies.Sum(p => p.CpuTime().Ticks) - cpuBefore);
-                var peak = path.Proxies.Count == 0 ? (long?)null : path.Proxies.Max(p => p.PeakResidentBytes());
-                rows.Add(new ScenarioReport(result, path.Description, path.Expected, cpu, peak));
+                    RoundP99Ms = rounds.Count > 1 ? [.. rounds.Select(r => r.Result.PercentileMs(99))] : [],
+                });
             }
         }
 
@@ -122,6 +136,25 @@ internal static class LoadTestRun
         comparisons.Add(await Wrk.CrossCheckAsync(direct.BaseAddress!, options.Concurrency, options.Duration, closedDirect, log, cancellationToken));
         return new LoadReport(Title(options), rows, [.. Notes(options, backend), .. comparisons]);
     }
+
+    /// <summary>One recorded run of <paramref name="path"/> after its warm-up, with what its proxies spent (CPU) and their peak memory during it.</summary>
+    private static async Task<RoundResult> RecordAsync(ILoadEngine engine, PathUnderTest path, LoadSimulation simulation, TimeSpan warmUp, TimeSpan recorded, CancellationToken cancellationToken)
+    {
+        var scenario = path.ToScenario();
+        await engine.RunAsync(scenario, simulation with { During = warmUp }, cancellationToken); // warm-up, dropped
+        foreach (var proxy in path.Proxies)
+        {
+            proxy.ResetPeak();
+        }
+
+        var cpuBefore = path.Proxies.Sum(p => p.CpuTime().Ticks);
+        var result = await engine.RunAsync(scenario, simulation with { During = recorded }, cancellationToken);
+        var cpu = TimeSpan.FromTicks(path.Proxies.Sum(p => p.CpuTime().Ticks) - cpuBefore);
+        var peak = path.Proxies.Count == 0 ? 0 : path.Proxies.Max(p => p.PeakResidentBytes());
+        return new RoundResult(result, cpu, peak);
+    }
+
+    private sealed record RoundResult(ScenarioResult Result, TimeSpan Cpu, long Peak);
 
     /// <summary>A client as an app beside its sidecar would have: plain HTTP/1.1 keep-alive, no proxy, a pool as large as the load asks.</summary>
     private static HttpClient Client(Uri baseAddress, string? host)
@@ -140,11 +173,12 @@ internal static class LoadTestRun
     }
 
     private static string Title(LoadTestOptions options) =>
-        $"Lattice.Mesh load test, {DateTime.UtcNow:yyyy-MM-dd} at {Commit()}, {Environment.ProcessorCount} cores, {options.Rate}/s and {options.Concurrency} copies, {options.Duration.TotalSeconds:F0}s each";
+        $"Lattice.Mesh load test, {DateTime.UtcNow:yyyy-MM-dd} at {Commit()}, {Environment.ProcessorCount} cores, {options.Rate}/s and {options.Concurrency} copies, {options.Duration.TotalSeconds:F0}s each{(options.Rounds > 1 ? $" in {options.Rounds} rounds" : "")}";
 
     private static List<string> Notes(LoadTestOptions options, LoopbackBackend backend) =>
     [
         (options.StartUp > TimeSpan.Zero ? $"Each path ran {options.StartUp.TotalSeconds:F0}s unrecorded with {options.Concurrency} copies before any recorded run (a fresh proxy's first traffic; the JIT build tiers up). " : "No start-up phase: the first recorded runs include a fresh proxy's first traffic (the JIT build's tiering). ") +
+        (options.Rounds > 1 ? $"Each path was recorded in {options.Rounds} rounds of {(options.Duration / options.Rounds).TotalSeconds:F0}s per model, the paths taking turns, and its rounds merged into its row. " : "") +
         $"Each recorded run follows a {options.WarmUp.TotalSeconds:F0}s unrecorded warm-up of its own. " +
         $"Open model: latency from each request's intended send time (coordinated omission corrected); closed model: {options.Concurrency} copies back to back. Responses are {LoopbackBackend.ResponseBytes} bytes. Ratios (× direct, over direct) are against the direct path under the same load in this run.",
         "Proxy CPU is the user+system time of the path's lattice-proxy processes during the recorded run, per request; peak RSS is the largest VmHWM among them, reset before the run.",

@@ -10,8 +10,9 @@ var quick = new Option<bool>("--quick") { Description = "Every path briefly (200
 var output = new Option<string?>("--out") { Description = "The report's folder (default artifacts/loadtest/full, or .../quick)" };
 var rate = Positive(new Option<int?>("--rate") { Description = "The open model's requests per second (full run 1000)" });
 var concurrency = Positive(new Option<int?>("--concurrency") { Description = "The closed model's copies (full run 16)" });
-var duration = Positive(new Option<int?>("--duration") { Description = "Seconds recorded per path and model (full run 30)" });
-var warmUp = Positive(new Option<int?>("--warmup") { Description = "Unrecorded seconds before each recorded run (full run 5)" });
+var duration = Positive(new Option<int?>("--duration") { Description = "Seconds recorded per path and model, over all rounds (full run 30)" });
+var warmUp = Positive(new Option<int?>("--warmup") { Description = "Unrecorded seconds before each recorded run, each round's (full run 3)" });
+var rounds = Positive(new Option<int?>("--rounds") { Description = "Record each path in this many turns, the paths alternating, merged into one row (full run 3, quick 1)" });
 var startUp = new Option<int?>("--startup") { Description = "Unrecorded seconds per path before any recorded run, for JIT tiering to settle (full run 10; 0 for none)" };
 startUp.Validators.Add(result =>
 {
@@ -30,7 +31,7 @@ paths.Validators.Add(result =>
     }
 });
 
-var root = new RootCommand("The load test of Lattice.Mesh's proxy paths, with nginx alongside (README: Performance)") { quick, output, rate, concurrency, duration, warmUp, startUp, paths };
+var root = new RootCommand("The load test of Lattice.Mesh's proxy paths, with nginx alongside (README: Performance)") { quick, output, rate, concurrency, duration, warmUp, startUp, rounds, paths };
 root.SetAction(async (result, cancellationToken) =>
 {
     var chosen = result.GetValue(quick) ? LoadTestOptions.Quick : LoadTestOptions.Full;
@@ -42,6 +43,7 @@ root.SetAction(async (result, cancellationToken) =>
         WarmUp = result.GetValue(warmUp) is { } w ? TimeSpan.FromSeconds(w) : chosen.WarmUp,
         StartUp = result.GetValue(startUp) is { } s ? TimeSpan.FromSeconds(s) : chosen.StartUp,
         Paths = result.GetValue(paths) is { Length: > 0 } named ? named.ToHashSet(StringComparer.Ordinal) : null,
+        Rounds = result.GetValue(rounds) ?? chosen.Rounds,
     };
     var folder = result.GetValue(output) ?? Path.Combine("artifacts", "loadtest", result.GetValue(quick) ? "quick" : "full");
     return await RunAsync(options, folder, cancellationToken);

@@ -19,6 +19,54 @@ public sealed record ScenarioResult(string Scenario, string Simulation, TimeSpan
     /// <summary>Answers per second, good or not.</summary>
     public double Throughput => Elapsed > TimeSpan.Zero ? (Ok + Failed) / Elapsed.TotalSeconds : 0;
 
+    /// <summary>
+    /// Several recorded runs of one scenario under one simulation as if they were one: counts, failures and time added
+    /// up, latencies (and dispatch lateness) merged into one histogram, so percentiles are over every answer.
+    /// </summary>
+    public static ScenarioResult Merge(IReadOnlyList<ScenarioResult> runs)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(runs.Count);
+        if (runs.Count == 1)
+        {
+            return runs[0];
+        }
+
+        var first = runs[0];
+        if (runs.Any(r => r.Scenario != first.Scenario || r.Simulation != first.Simulation))
+        {
+            throw new ArgumentException($"Only runs of one scenario under one simulation merge; got {string.Join(", ", runs.Select(r => $"{r.Scenario} ({r.Simulation})").Distinct())}", nameof(runs));
+        }
+
+        var latency = first.Latency.Copy();
+        var failures = new Dictionary<string, long>(first.Failures, StringComparer.Ordinal);
+        var lateness = first.DispatchLateness?.Copy();
+        foreach (var run in runs.Skip(1))
+        {
+            latency.Add(run.Latency);
+            foreach (var (kind, count) in run.Failures)
+            {
+                failures[kind] = failures.GetValueOrDefault(kind) + count;
+            }
+
+            if (run.DispatchLateness is { } late)
+            {
+                if (lateness is null)
+                {
+                    lateness = late.Copy();
+                }
+                else
+                {
+                    lateness.Add(late);
+                }
+            }
+        }
+
+        return new ScenarioResult(first.Scenario, first.Simulation, TimeSpan.FromTicks(runs.Sum(r => r.Elapsed.Ticks)), runs.Sum(r => r.Ok), failures, latency)
+        {
+            DispatchLateness = lateness,
+        };
+    }
+
     /// <summary>The latency at <paramref name="percentile"/> (0-100) in milliseconds; NaN without a good answer.</summary>
     public double PercentileMs(double percentile) => Latency.TotalCount == 0 ? double.NaN : Latency.GetValueAtPercentile(percentile) / 1000.0;
 }

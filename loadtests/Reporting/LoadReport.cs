@@ -35,6 +35,17 @@ public sealed class LoadReport(string title, IReadOnlyList<ScenarioReport> rows,
             text.AppendLine(Invariant, $"| {result.Scenario} | {result.Simulation} | {row.Path} | {result.Throughput:F0} | {Ratio(result.Throughput, baseline?.Throughput)} | {Ms(result.PercentileMs(50))} | {Ms(result.PercentileMs(90))} | {Ms(result.PercentileMs(99))} | {Ms(result.PercentileMs(99.9))} | {Over(result, baseline)} | {errors} | {Number(row.ProxyCpuMicrosecondsPerRequest, "F0")} | {Number(row.ProxyPeakRssBytes / 1048576.0, "F1")} |");
         }
 
+        var rounds = rows.Where(r => r.RoundP99Ms.Count > 1).ToList();
+        if (rounds.Count > 0)
+        {
+            text.AppendLine().AppendLine(Invariant, $"Each row merges {rounds[0].RoundP99Ms.Count} rounds, the paths taking turns; the p99 of each round, ms:");
+            text.AppendLine();
+            foreach (var row in rounds)
+            {
+                text.AppendLine(Invariant, $"- {row.Result.Scenario}, {row.Result.Simulation}: {string.Join(", ", row.RoundP99Ms.Select(Ms))}");
+            }
+        }
+
         var lateness = rows.Select(r => r.Result.DispatchLateness).OfType<HdrHistogram.HistogramBase>().ToList();
         if (lateness.Count > 0)
         {
@@ -70,6 +81,7 @@ public sealed class LoadReport(string title, IReadOnlyList<ScenarioReport> rows,
                 ["latencyMs"] = new JsonObject(Percentiles.Select(p => KeyValuePair.Create($"p{p.ToString(Invariant)}", (JsonNode?)Finite(row.Result.PercentileMs(p))))),
                 ["proxyCpuMicrosecondsPerRequest"] = row.ProxyCpuMicrosecondsPerRequest,
                 ["proxyPeakRssBytes"] = row.ProxyPeakRssBytes,
+                ["p99MsByRound"] = new JsonArray([.. row.RoundP99Ms.Select(p => (JsonNode?)Finite(p))]),
             })]),
             ["notes"] = new JsonArray([.. notes.Select(n => (JsonNode)n)]),
         };

@@ -10,6 +10,9 @@ namespace Lattice.Mesh.LoadTests.Reporting;
 /// <param name="ProxyPeakRssBytes">The largest peak resident size among the path's proxy processes during the run; null for the direct path.</param>
 public sealed record ScenarioReport(ScenarioResult Result, string Path, string Expected, TimeSpan? ProxyCpu, long? ProxyPeakRssBytes)
 {
+    /// <summary>The p99 of each round the row merges, in milliseconds, in the order they ran; empty for a single run.</summary>
+    public IReadOnlyList<double> RoundP99Ms { get; init; } = [];
+
     /// <summary>Proxy CPU per request in microseconds, or null.</summary>
     public double? ProxyCpuMicrosecondsPerRequest =>
         ProxyCpu is { } cpu && Result.Ok + Result.Failed > 0 ? cpu.TotalMicroseconds / (Result.Ok + Result.Failed) : null;
