@@ -37,33 +37,36 @@ passed=$(count succeeded)
 failed=$(count failed)
 skipped=$(count skipped)
 
+# A smoke test counted as one test: its title, then the command; a failure is reported with the title.
+smoke() {
+  local title="$1"; shift
+  echo
+  echo "${title}:"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    echo "test.sh: failed: ${title} (see above)." >&2
+    failed=$((failed + 1))
+  fi
+}
+
 # The load test in its quick mode: every path (direct, the sidecar pair, denied, rate-limited, retried, nginx) set
-# up by the tool and driven briefly under both models. A smoke test with no timing assertions: it fails only when a
-# path does not answer as it should. Counted as one test.
-echo
-echo "Load test, quick mode (smoke run, no timing assertions):"
-if dotnet run --project loadtests -- --quick --out artifacts/loadtest/quick; then
-  passed=$((passed + 1))
-else
-  echo "test.sh: the quick load test failed (see above)." >&2
-  failed=$((failed + 1))
-fi
+# up by the tool and driven briefly under both models, with no timing assertions: it fails only when a path does not
+# answer as it should.
+smoke "Load test, quick mode (smoke run, no timing assertions)" \
+  dotnet run --project loadtests -- --quick --out artifacts/loadtest/quick
 
 # The same paths through the Native AOT lattice-proxy, which the images ship (README: Install in a cluster) and the
 # memory figures are measured on: proxy/publish-aot.sh publishes it (failing on any trim or AOT warning, as warnings
-# are errors; it installs clang and zlib1g-dev from Debian when missing), then the quick load test runs the
-# proxy paths through it. Counted as one test: it catches code that works under the JIT and not compiled ahead of
-# time (reflection, unreferenced types), which no other test runs.
-echo
-echo "Native AOT lattice-proxy: publish, then the quick load test's proxy paths through it (smoke run):"
-aot="artifacts/lattice-proxy-aot"
-if proxy/publish-aot.sh "$aot" \
-  && LATTICE_PROXY="$aot/lattice-proxy" dotnet run --project loadtests -- --quick --paths sidecars,denied,rate-limited,retry --out artifacts/loadtest/quick-aot; then
-  passed=$((passed + 1))
-else
-  echo "test.sh: the Native AOT lattice-proxy failed to publish or to serve the quick load test (see above)." >&2
-  failed=$((failed + 1))
-fi
+# are errors; it installs clang and zlib1g-dev from Debian when missing), then the quick load test runs the proxy
+# paths through it. It catches code that works under the JIT and not compiled ahead of time (reflection,
+# unreferenced types), which no other test runs.
+aot_smoke() {
+  local aot="artifacts/lattice-proxy-aot"
+  proxy/publish-aot.sh "$aot" \
+    && LATTICE_PROXY="$aot/lattice-proxy" dotnet run --project loadtests -- --quick --paths sidecars,denied,rate-limited,retry --out artifacts/loadtest/quick-aot
+}
+smoke "Native AOT lattice-proxy: publish, then the quick load test's proxy paths through it (smoke run)" aot_smoke
 
 echo
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"

@@ -32,6 +32,9 @@ internal sealed record LoadTestOptions(int Rate, int Concurrency, TimeSpan Durat
 
     /// <summary>The paths to run (direct, the baseline, always runs); null for all.</summary>
     public IReadOnlySet<string>? Paths { get; init; }
+
+    /// <summary>Whether the path named <paramref name="path"/> runs: direct always, the others when chosen (all by default).</summary>
+    public bool Runs(string path) => path == "direct" || Paths is null || Paths.Contains(path);
 }
 
 /// <summary>One path the requests can take: how to send them, what a good answer is, and which proxy processes it runs through.</summary>
@@ -75,7 +78,7 @@ internal static class LoadTestRun
 
         // nginx alongside and the wrk cross-check (issue 8): each skipped with a note where it cannot be had.
         var comparisons = new List<string>();
-        await using var nginx = options.Paths is null || options.Paths.Contains("nginx-pair")
+        await using var nginx = options.Runs("nginx-pair")
             ? await NginxPair.StartOrSkipAsync(backend, comparisons, log, cancellationToken)
             : null;
         using var viaNginx = nginx is null ? null : Client(nginx.Address, host: null);
@@ -89,11 +92,8 @@ internal static class LoadTestRun
             .. nginx is null || viaNginx is null ? Array.Empty<PathUnderTest>() : [new("nginx-pair", "client → nginx → mTLS → nginx → app", viaNginx, "/", [200], "200 with 1 KB", nginx.Meters())],
         ];
 
-        if (options.Paths is { } chosen)
-        {
-            // Names are checked against PathNames on the command line; nginx-pair may be absent (skipped with a note).
-            paths = [.. paths.Where(p => p.Name == "direct" || chosen.Contains(p.Name))];
-        }
+        // Names are checked against PathNames on the command line; nginx-pair may be absent (skipped with a note).
+        paths = [.. paths.Where(p => options.Runs(p.Name))];
 
         if (options.StartUp > TimeSpan.Zero)
         {

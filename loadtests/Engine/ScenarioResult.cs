@@ -26,45 +26,36 @@ public sealed record ScenarioResult(string Scenario, string Simulation, TimeSpan
     public static ScenarioResult Merge(IReadOnlyList<ScenarioResult> runs)
     {
         ArgumentOutOfRangeException.ThrowIfZero(runs.Count);
-        if (runs.Count == 1)
-        {
-            return runs[0];
-        }
-
         var first = runs[0];
         if (runs.Any(r => r.Scenario != first.Scenario || r.Simulation != first.Simulation))
         {
             throw new ArgumentException($"Only runs of one scenario under one simulation merge; got {string.Join(", ", runs.Select(r => $"{r.Scenario} ({r.Simulation})").Distinct())}", nameof(runs));
         }
 
-        var latency = first.Latency.Copy();
-        var failures = new Dictionary<string, long>(first.Failures, StringComparer.Ordinal);
-        var lateness = first.DispatchLateness?.Copy();
-        foreach (var run in runs.Skip(1))
+        var failures = runs.SelectMany(r => r.Failures).GroupBy(f => f.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(f => f.Value), StringComparer.Ordinal);
+        return new ScenarioResult(first.Scenario, first.Simulation, TimeSpan.FromTicks(runs.Sum(r => r.Elapsed.Ticks)), runs.Sum(r => r.Ok), failures, Sum(runs.Select(r => r.Latency))!)
         {
-            latency.Add(run.Latency);
-            foreach (var (kind, count) in run.Failures)
-            {
-                failures[kind] = failures.GetValueOrDefault(kind) + count;
-            }
+            DispatchLateness = Sum(runs.Select(r => r.DispatchLateness).OfType<HistogramBase>()),
+        };
+    }
 
-            if (run.DispatchLateness is { } late)
+    /// <summary>A new histogram of every value in <paramref name="histograms"/> (which are left as they are); null for none.</summary>
+    private static HistogramBase? Sum(IEnumerable<HistogramBase> histograms)
+    {
+        HistogramBase? sum = null;
+        foreach (var histogram in histograms)
+        {
+            if (sum is null)
             {
-                if (lateness is null)
-                {
-                    lateness = late.Copy();
-                }
-                else
-                {
-                    lateness.Add(late);
-                }
+                sum = histogram.Copy();
+            }
+            else
+            {
+                sum.Add(histogram);
             }
         }
 
-        return new ScenarioResult(first.Scenario, first.Simulation, TimeSpan.FromTicks(runs.Sum(r => r.Elapsed.Ticks)), runs.Sum(r => r.Ok), failures, latency)
-        {
-            DispatchLateness = lateness,
-        };
+        return sum;
     }
 
     /// <summary>The latency at <paramref name="percentile"/> (0-100) in milliseconds; NaN without a good answer.</summary>

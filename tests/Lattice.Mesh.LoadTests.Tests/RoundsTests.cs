@@ -17,8 +17,8 @@ public sealed class RoundsTests
     public void Merge_AddsUpCountsFailuresAndTime()
     {
         var merged = ScenarioResult.Merge([
-            Run("sidecars", Rate, seconds: 2, (100, 100), failures: new() { ["status 503"] = 2 }),
-            Run("sidecars", Rate, seconds: 3, (100, 200), failures: new() { ["status 503"] = 1, ["timeout"] = 1 }),
+            Run("sidecars", Rate, seconds: 2, [(100, 100)], failures: new() { ["status 503"] = 2 }),
+            Run("sidecars", Rate, seconds: 3, [(100, 200)], failures: new() { ["status 503"] = 1, ["timeout"] = 1 }),
         ]);
 
         Assert.Equal(200, merged.Ok);
@@ -33,8 +33,8 @@ public sealed class RoundsTests
     public void Merge_TakesPercentilesOverEveryAnswerOfEveryRound()
     {
         // Round 1: 99 answers at 0.1 ms and one at 10 ms; round 2: 100 at 0.2 ms. Neither round's p99 is the merged one.
-        var first = Run("sidecars", Rate, seconds: 1, (99, 100), (1, 10_000));
-        var second = Run("sidecars", Rate, seconds: 1, (100, 200));
+        var first = Run("sidecars", Rate, seconds: 1, [(99, 100), (1, 10_000)]);
+        var second = Run("sidecars", Rate, seconds: 1, [(100, 200)]);
 
         var merged = ScenarioResult.Merge([first, second]);
 
@@ -49,25 +49,25 @@ public sealed class RoundsTests
     public void Merge_RefusesRunsOfDifferentPathsOrLoads()
     {
         var error = Assert.Throws<ArgumentException>(() => ScenarioResult.Merge([
-            Run("sidecars", Rate, seconds: 1, (1, 100)),
-            Run("direct", Rate, seconds: 1, (1, 100)),
+            Run("sidecars", Rate, seconds: 1, [(1, 100)]),
+            Run("direct", Rate, seconds: 1, [(1, 100)]),
         ]));
 
         Assert.Contains("sidecars (rate 1000/s), direct (rate 1000/s)", error.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => ScenarioResult.Merge([
-            Run("sidecars", Rate, seconds: 1, (1, 100)),
-            Run("sidecars", "concurrency 16", seconds: 1, (1, 100)),
+            Run("sidecars", Rate, seconds: 1, [(1, 100)]),
+            Run("sidecars", "concurrency 16", seconds: 1, [(1, 100)]),
         ]));
     }
 
     [Fact]
     public void Report_ListsEachRoundsP99_BesideTheMergedRow()
     {
-        var direct = new ScenarioReport(ScenarioResult.Merge([Run("direct", Rate, 1, (100, 100)), Run("direct", Rate, 1, (100, 300))]), "client → app", "200", null, null)
+        var direct = new ScenarioReport(ScenarioResult.Merge([Run("direct", Rate, 1, [(100, 100)]), Run("direct", Rate, 1, [(100, 300)])]), "client → app", "200", null, null)
         {
             RoundP99Ms = [0.1, 0.3],
         };
-        var sidecars = new ScenarioReport(ScenarioResult.Merge([Run("sidecars", Rate, 1, (100, 900)), Run("sidecars", Rate, 1, (100, 1_500))]), "client → sidecar → mTLS → sidecar → app", "200", TimeSpan.FromMilliseconds(150), 40 * 1048576L)
+        var sidecars = new ScenarioReport(ScenarioResult.Merge([Run("sidecars", Rate, 1, [(100, 900)]), Run("sidecars", Rate, 1, [(100, 1_500)])]), "client → sidecar → mTLS → sidecar → app", "200", TimeSpan.FromMilliseconds(150), 40 * 1048576L)
         {
             RoundP99Ms = [0.9, 1.5],
         };
@@ -88,20 +88,14 @@ public sealed class RoundsTests
     [Fact]
     public void Report_OfSingleRuns_ListsNoRounds()
     {
-        var report = new LoadReport("title", [new ScenarioReport(Run("direct", Rate, 1, (10, 100)), "client → app", "200", null, null)], []);
+        var report = new LoadReport("title", [new ScenarioReport(Run("direct", Rate, 1, [(10, 100)]), "client → app", "200", null, null)], []);
 
         Assert.DoesNotContain("rounds", report.ToMarkdown(), StringComparison.Ordinal);
         Assert.Empty(JsonNode.Parse(report.ToJson())!["scenarios"]![0]!["p99MsByRound"]!.AsArray());
     }
 
     /// <summary>A recorded run: <paramref name="answers"/> are (how many, latency in µs) good answers.</summary>
-    private static ScenarioResult Run(string scenario, string simulation, double seconds, params (int Count, long Microseconds)[] answers) =>
-        Run(scenario, simulation, seconds, answers, failures: new());
-
-    private static ScenarioResult Run(string scenario, string simulation, double seconds, (int Count, long Microseconds) answers, Dictionary<string, long> failures) =>
-        Run(scenario, simulation, seconds, [answers], failures);
-
-    private static ScenarioResult Run(string scenario, string simulation, double seconds, (int Count, long Microseconds)[] answers, Dictionary<string, long> failures)
+    private static ScenarioResult Run(string scenario, string simulation, double seconds, (int Count, long Microseconds)[] answers, Dictionary<string, long>? failures = null)
     {
         var latency = new LongHistogram(1, 60_000_000, 3);
         foreach (var (count, microseconds) in answers)
@@ -109,6 +103,6 @@ public sealed class RoundsTests
             latency.RecordValueWithCount(microseconds, count);
         }
 
-        return new ScenarioResult(scenario, simulation, TimeSpan.FromSeconds(seconds), answers.Sum(a => a.Count), failures, latency);
+        return new ScenarioResult(scenario, simulation, TimeSpan.FromSeconds(seconds), answers.Sum(a => a.Count), failures ?? [], latency);
     }
 }
