@@ -82,19 +82,19 @@ if (missing.Count > 0)
         await Console.Error.WriteLineAsync($"lattice-proxy: --{key} is required (or LATTICE_PROXY_{key.ToUpperInvariant()}): it names a file.");
     }
 
-    await Console.Error.WriteLineAsync("Usage: lattice-proxy --RouteTable=routes.json --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--OutboundPort=15001] [--InboundPort=15006] [--AdminPort=15000] [--AdminBindAddress=127.0.0.1] [--AccessLog=true] [--PeerHttpVersion=2|1.1] [--Controller=https://lattice-controller.lattice-system:15012 [--BootstrapToken=token]]");
+    await Console.Error.WriteLineAsync("Usage: lattice-proxy --RouteTable=routes.json --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--OutboundPort=15001] [--InboundPort=15006] [--AdminPort=15000] [--AdminBindAddress=127.0.0.1] [--AccessLog=true] [--PeerHttpVersion=1.1|2] [--InlineScheduling=false] [--Controller=https://lattice-controller.lattice-system:15012 [--BootstrapToken=token]]");
     return 2;
 }
 
 Version? peerVersion = configuration["PeerHttpVersion"] switch
 {
-    null or "" or "2" or "2.0" => System.Net.HttpVersion.Version20,
-    "1.1" => System.Net.HttpVersion.Version11,
+    null or "" or "1.1" => System.Net.HttpVersion.Version11,
+    "2" or "2.0" => System.Net.HttpVersion.Version20,
     _ => null,
 };
 if (peerVersion is null)
 {
-    await Console.Error.WriteLineAsync($"lattice-proxy: --PeerHttpVersion={configuration["PeerHttpVersion"]} is not a protocol between sidecars; use 2 (the default) or 1.1.");
+    await Console.Error.WriteLineAsync($"lattice-proxy: --PeerHttpVersion={configuration["PeerHttpVersion"]} is not a protocol between sidecars; use 1.1 (the default) or 2.");
     return 2;
 }
 
@@ -121,6 +121,7 @@ var options = defaults with
     AccessLog = configuration.GetValue("AccessLog", defaults.AccessLog),
     RetryNonIdempotent = configuration.GetValue("RetryNonIdempotent", defaults.RetryNonIdempotent),
     PeerHttpVersion = peerVersion,
+    InlineScheduling = configuration.GetValue("InlineScheduling", defaults.InlineScheduling),
     ControllerUri = configuration["Controller"] is { Length: > 0 } controller ? new Uri(controller) : null,
     BootstrapTokenPath = configuration["BootstrapToken"] is { Length: > 0 } token ? token : null,
     Instance = configuration["Instance"] ?? defaults.Instance,
@@ -129,6 +130,14 @@ var options = defaults with
     AppPortOverrides = configuration.GetSection("AppPortOverrides").GetChildren()
         .ToDictionary(p => int.Parse(p.Key, System.Globalization.CultureInfo.InvariantCulture), p => int.Parse(p.Value!, System.Globalization.CultureInfo.InvariantCulture)),
 };
+
+// With Kestrel's inline scheduling, socket completions run inline too, on the threads that poll the sockets. .NET reads
+// this once, when the first socket is made, and only from the environment; nothing has made one yet. Set by hand, it wins.
+const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+if (options.InlineScheduling && Environment.GetEnvironmentVariable(InlineCompletions) is null)
+{
+    Environment.SetEnvironmentVariable(InlineCompletions, "1");
+}
 
 await using var server = await ProxyServer.StartAsync(options);
 var stop = new TaskCompletionSource();

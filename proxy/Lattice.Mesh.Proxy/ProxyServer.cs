@@ -85,6 +85,7 @@ public sealed class ProxyServer : IAsyncDisposable
             .WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore", "System.Net.Http"));
 
         var listeners = new ListenOptions[3];
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = options.InlineScheduling);
         builder.WebHost.UseKestrel((context, kestrel) =>
         {
             kestrel.AddServerHeader = false;

@@ -77,10 +77,20 @@ public sealed record ProxyOptions
     public bool RetryNonIdempotent { get; init; }
 
     /// <summary>
-    /// The protocol between sidecars: HTTP/2 (several connections allowed; the default) or HTTP/1.1 keep-alive.
-    /// Both run over mutual TLS; the benchmark SidecarPairBenchmarks measures one against the other.
+    /// The protocol between sidecars, over mutual TLS: HTTP/1.1 keep-alive (the default; with inline scheduling the
+    /// cheapest hop at a home lab's rates) or HTTP/2 (several connections allowed; more requests a second when
+    /// saturated). The load test and SidecarPairBenchmarks measure one against the other (README: Performance).
     /// </summary>
-    public Version PeerHttpVersion { get; init; } = System.Net.HttpVersion.Version20;
+    public Version PeerHttpVersion { get; init; } = System.Net.HttpVersion.Version11;
+
+    /// <summary>
+    /// Serve each connection on the thread that read it (Kestrel's <c>UnsafePreferInlineScheduling</c>) instead of
+    /// handing every read and write to the thread pool. On by default: the request path never blocks (no synchronous
+    /// I/O, certificates checked offline), and at 1,000 requests/s the HTTP/1.1 pair took about half the CPU per
+    /// request without it. lattice-proxy also runs socket completions inline then
+    /// (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c>, unless set), which only a process can choose.
+    /// </summary>
+    public bool InlineScheduling { get; init; } = true;
 
     /// <summary>How long an upstream stream may go without a byte when the route sets no idle timeout.</summary>
     public TimeSpan DefaultIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);

@@ -71,7 +71,7 @@ internal sealed class PeerClientFactory(MeshCertificateStore certificates, Retry
         return new RetryHandler(destination.Service, destination.Retries, destination.Timeout, budget, retryOptions, time) { InnerHandler = handler };
     }
 
-    /// <summary>The settings for sidecar-to-sidecar hops: HTTP/2 over TLS by default (several connections allowed), or HTTP/1.1.</summary>
+    /// <summary>The settings for sidecar-to-sidecar hops: HTTP/1.1 exactly (the default), or HTTP/2 (several connections allowed).</summary>
     public static ForwarderRequestConfig RequestConfig(OutboundDestination destination, ProxyOptions options) => new()
     {
         Version = options.PeerHttpVersion,

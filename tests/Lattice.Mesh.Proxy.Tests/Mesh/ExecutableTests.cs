@@ -58,7 +58,7 @@ public sealed partial class ExecutableTests : IDisposable
         var (exitCode, error) = await RunToExitAsync("--RouteTable=r", "--Certificate=c", "--Key=k", "--TrustBundle=b", "--PeerHttpVersion=3");
 
         Assert.Equal(2, exitCode);
-        Assert.Contains("use 2 (the default) or 1.1", error, StringComparison.Ordinal);
+        Assert.Contains("use 1.1 (the default) or 2", error, StringComparison.Ordinal);
     }
 
     public void Dispose() => _folder.Delete(recursive: true);

@@ -8,7 +8,8 @@ namespace Lattice.Mesh.Proxy.Tests.Security;
 
 /// <summary>
 /// A real Kestrel on 127.0.0.1, port 0, with one mesh (mutual TLS) listener configured by <see cref="MeshTls.ConfigureServer"/>.
-/// Every request is answered with the caller's SPIFFE id (or "(none)") and the serial number of its certificate.
+/// Every request is answered with the caller's SPIFFE id (or "(none)") and the serial number of its certificate, and
+/// the protocol it came in over in the <c>x-test-protocol</c> header.
 /// </summary>
 internal sealed class MeshTestServer : IAsyncDisposable
 {
@@ -34,6 +35,7 @@ internal sealed class MeshTestServer : IAsyncDisposable
     {
         Interlocked.Increment(ref _handled);
         var caller = context.GetCallerSpiffeId() ?? "(none)";
+        context.Response.Headers["x-test-protocol"] = context.Request.Protocol;
         return context.Response.WriteAsync($"{caller} {context.Connection.ClientCertificate?.SerialNumber}", context.RequestAborted);
     }
 }

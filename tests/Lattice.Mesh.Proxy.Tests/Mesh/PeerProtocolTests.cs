@@ -1,0 +1,78 @@
+using System.Net;
+using Lattice.Mesh.Compiler.Model;
+using Lattice.Mesh.Proxy.Security;
+using Lattice.Mesh.Proxy.Tests.Security;
+using Lattice.Mesh.Proxy.Tests.Support;
+using Lattice.Mesh.RouteTable;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Lattice.Mesh.Proxy.Tests.Mesh;
+
+/// <summary>
+/// The protocol between sidecars: HTTP/1.1 keep-alive by default, HTTP/2 with <c>PeerHttpVersion</c> 2.0, whatever the
+/// app called with. Sonarr's sidecar calls a stand-in for nzbget's sidecar (mutual TLS with nzbget's certificate) that
+/// reports the protocol it was called with.
+/// </summary>
+public sealed class PeerProtocolTests : IAsyncDisposable
+{
+    private const string Nzbget = "spiffe://lattice.local/ns/media/sa/nzbget";
+
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly List<IDisposable> _files = [];
+
+    [Theory]
+    [InlineData(null, "HTTP/1.1")]
+    [InlineData("1.1", "HTTP/1.1")]
+    [InlineData("2.0", "HTTP/2")]
+    public async Task TheHopBetweenSidecars_UsesTheConfiguredProtocol(string? peerHttpVersion, string expected)
+    {
+        var sonarr = await SonarrCallingAStandInForNzbget(peerHttpVersion is null ? null : Version.Parse(peerHttpVersion));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api");
+        request.Headers.Host = "nzbget:6789";
+
+        using var first = await sonarr.App.SendAsync(request, Ct);
+        using var second = await sonarr.App.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api") { Headers = { Host = "nzbget:6789" } }, Ct);
+
+        foreach (var response in new[] { first, second })
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(expected, Assert.Single(response.Headers.GetValues("x-test-protocol")));
+            Assert.StartsWith("spiffe://lattice.local/ns/media/sa/sonarr ", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var owned in Enumerable.Reverse(_owned))
+        {
+            await owned.DisposeAsync();
+        }
+
+        foreach (var file in Enumerable.Reverse(_files))
+        {
+            file.Dispose();
+        }
+    }
+
+    private async Task<Sidecar> SonarrCallingAStandInForNzbget(Version? peerHttpVersion)
+    {
+        var mesh = await MediaMesh.StartAsync(configure: o => peerHttpVersion is null ? o : o with { PeerHttpVersion = peerHttpVersion });
+        _owned.Add(mesh);
+        var folder = CertificateFolder.With(mesh.Pki.Authority.IssueWorkload(Nzbget));
+        _files.Add(folder);
+        var store = new MeshCertificateStore(folder.Options, NullLogger<MeshCertificateStore>.Instance);
+        _files.Add(store);
+        store.Start();
+        var standIn = await MeshTestServer.StartAsync(store);
+        _owned.Add(standIn);
+
+        var sonarr = mesh.Sidecars["sonarr"];
+        var table = mesh.Compilation.RouteTables[new ServiceId("media", "sonarr")];
+        var nzbget = table.Outbound.Single(d => d.Service == "media/nzbget");
+        await sonarr.ApplyAsync(RouteTableRevision.Stamp(table with
+        {
+            Outbound = table.Outbound.Replace(nzbget, nzbget with { Address = $"127.0.0.1:{standIn.Address.Port}" }),
+        }));
+        return sonarr;
+    }
+}
