@@ -35,7 +35,7 @@ public sealed class LoadReport(string title, IReadOnlyList<ScenarioReport> rows,
             text.AppendLine(Invariant, $"| {result.Scenario} | {result.Simulation} | {row.Path} | {result.Throughput:F0} | {Ratio(result.Throughput, baseline?.Throughput)} | {Ms(result.PercentileMs(50))} | {Ms(result.PercentileMs(90))} | {Ms(result.PercentileMs(99))} | {Ms(result.PercentileMs(99.9))} | {Over(result, baseline)} | {errors} | {Number(row.ProxyCpuMicrosecondsPerRequest, "F0")} | {Number(row.ProxyPeakRssBytes / 1048576.0, "F1")} |");
         }
 
-        var rounds = rows.Where(r => r.RoundP99Ms.Count > 1).ToList();
+        var rounds = rows.Where(r => r.RoundP99Ms.Count > 0).ToList();
         if (rounds.Count > 0)
         {
             text.AppendLine().AppendLine(Invariant, $"Each row merges {rounds[0].RoundP99Ms.Count} rounds, the paths taking turns; the p99 of each round, ms:");
