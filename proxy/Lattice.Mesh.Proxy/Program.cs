@@ -82,7 +82,7 @@ if (missing.Count > 0)
         await Console.Error.WriteLineAsync($"lattice-proxy: --{key} is required (or LATTICE_PROXY_{key.ToUpperInvariant()}): it names a file.");
     }
 
-    await Console.Error.WriteLineAsync("Usage: lattice-proxy --RouteTable=routes.json --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--OutboundPort=15001] [--InboundPort=15006] [--AdminPort=15000] [--AdminBindAddress=127.0.0.1] [--AccessLog=true] [--PeerHttpVersion=1.1|2] [--InlineScheduling=false] [--Controller=https://lattice-controller.lattice-system:15012 [--BootstrapToken=token]]");
+    await Console.Error.WriteLineAsync("Usage: lattice-proxy --RouteTable=routes.json --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--OutboundPort=15001] [--InboundPort=15006] [--AdminPort=15000] [--AdminBindAddress=127.0.0.1] [--AccessLog=true] [--OtlpEndpoint=http://<collector>:4318] [--PeerHttpVersion=1.1|2] [--InlineScheduling=false] [--Controller=https://lattice-controller.lattice-system:15012 [--BootstrapToken=token]]");
     return 2;
 }
 
@@ -104,6 +104,15 @@ if (configuration["BootstrapToken"] is { Length: > 0 } && configuration["Control
     return 2;
 }
 
+// Spans go to a collector only when one is named, here or by OpenTelemetry's own variable.
+Uri? otlpEndpoint = null;
+if ((configuration["OtlpEndpoint"] ?? Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")) is { Length: > 0 } collector
+    && !(Uri.TryCreate(collector, UriKind.Absolute, out otlpEndpoint) && otlpEndpoint.Scheme is "http" or "https"))
+{
+    await Console.Error.WriteLineAsync($"lattice-proxy: --OtlpEndpoint (or OTEL_EXPORTER_OTLP_ENDPOINT) is {collector}, not an http or https address; give the collector's OTLP/HTTP address, such as http://otel-collector.monitoring:4318, or leave it unset for no spans.");
+    return 2;
+}
+
 string Required(string key) => configuration[key]!;
 
 var defaults = new ProxyOptions { RouteTablePath = "", CertificatePath = "", KeyPath = "", TrustBundlePath = "" };
@@ -119,6 +128,7 @@ var options = defaults with
     InboundBindAddress = configuration["InboundBindAddress"] ?? defaults.InboundBindAddress,
     AdminBindAddress = configuration["AdminBindAddress"] ?? defaults.AdminBindAddress,
     AccessLog = configuration.GetValue("AccessLog", defaults.AccessLog),
+    OtlpEndpoint = otlpEndpoint,
     RetryNonIdempotent = configuration.GetValue("RetryNonIdempotent", defaults.RetryNonIdempotent),
     PeerHttpVersion = peerVersion,
     InlineScheduling = configuration.GetValue("InlineScheduling", defaults.InlineScheduling),

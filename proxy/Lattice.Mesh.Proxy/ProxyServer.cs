@@ -8,7 +8,10 @@ using Lattice.Mesh.Proxy.Pipeline;
 using Lattice.Mesh.Proxy.Security;
 using Lattice.Mesh.Proxy.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -77,12 +80,22 @@ public sealed class ProxyServer : IAsyncDisposable
             sp.GetRequiredService<RequestRecorder>()));
         builder.Services.AddSingleton<OutboundHandler>();
         builder.Services.AddSingleton<AdminEndpoints>();
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
                 .AddMeter(ProxyMetrics.MeterName)
                 .AddView(instrument => ReferenceEquals(instrument.Meter.Scope, instance) ? null : MetricStreamConfiguration.Drop)
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore", "System.Net.Http"));
+                .AddPrometheusExporter());
+        if (options.OtlpEndpoint is { } collector)
+        {
+            telemetry.WithTracing(tracing => tracing
+                .ConfigureResource(resource => resource.AddService("lattice-proxy", serviceInstanceId: options.Instance))
+                .AddSource("Microsoft.AspNetCore", "System.Net.Http")
+                .AddOtlpExporter(otlp =>
+                {
+                    otlp.Protocol = OtlpExportProtocol.HttpProtobuf;
+                    otlp.Endpoint = TracesEndpoint(collector);
+                }));
+        }
 
         var listeners = new ListenOptions[3];
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = options.InlineScheduling);
@@ -186,6 +199,9 @@ public sealed class ProxyServer : IAsyncDisposable
             NewConfig = HttpClientConfig.Empty,
             NewMetadata = null,
         });
+
+    /// <summary>Where OTLP/HTTP takes spans under a collector's base address: <c>v1/traces</c>, after any path the base has.</summary>
+    internal static Uri TracesEndpoint(Uri collector) => new($"{collector.GetLeftPart(UriPartial.Path).TrimEnd('/')}/v1/traces");
 
     private static Uri Uri(string scheme, ListenOptions listen) => new($"{scheme}://{listen.IPEndPoint!.Address}:{listen.IPEndPoint.Port}");
 }

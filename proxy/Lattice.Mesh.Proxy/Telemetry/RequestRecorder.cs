@@ -11,7 +11,7 @@ internal sealed class RequestRecorder(ProxyMetrics metrics, ProxyOptions options
         var elapsed = Stopwatch.GetElapsedTime(startedTimestamp);
         var code = context.Response.StatusCode;
         metrics.Request(direction, source, destination, code, decision, elapsed.TotalSeconds);
-        Activity.Current?.SetTag("lattice.decision", decision).SetTag("lattice.destination", destination);
+        Activity.Current?.SetTag("lattice.decision", decision).SetTag("lattice.source", source).SetTag("lattice.destination", destination);
         if (options.AccessLog)
         {
             ProxyLog.Access(logger, direction, context.Request.Method, context.Request.Path.Value ?? "/", source, destination, code, decision, elapsed.TotalMilliseconds);

@@ -61,6 +61,18 @@ public sealed partial class ExecutableTests : IDisposable
         Assert.Contains("use 1.1 (the default) or 2", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--OtlpEndpoint=otel-collector:4318")]
+    [InlineData("--OtlpEndpoint=grpc://otel-collector:4317")]
+    public async Task WithACollectorThatIsNoHttpAddress_ExitsWithAnErrorGivingAnExample(string collector)
+    {
+        var (exitCode, error) = await RunToExitAsync("--RouteTable=r", "--Certificate=c", "--Key=k", "--TrustBundle=b", collector);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("not an http or https address", error, StringComparison.Ordinal);
+        Assert.Contains("such as http://otel-collector.monitoring:4318", error, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _folder.Delete(recursive: true);
 
     private static async Task<(int ExitCode, string Error)> RunToExitAsync(params string[] arguments)
