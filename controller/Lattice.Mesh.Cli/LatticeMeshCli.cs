@@ -173,16 +173,17 @@ internal static class LatticeMeshCli
         var proxyImage = new Option<string>("--proxy-image") { Description = "The lattice-proxy image to add to pods", DefaultValueFactory = _ => "ghcr.io/lattice-mesh/lattice-proxy:latest" };
         var controllerAddress = new Option<string>("--controller") { Description = "The controller's address, for sidecars", DefaultValueFactory = _ => "https://lattice-controller.lattice-system.svc:15012" };
         var nativeSidecars = new Option<string>("--native-sidecars") { Description = "auto (from the cluster's version: 1.29 and later), true or false", DefaultValueFactory = _ => "auto" };
+        var otlpEndpoint = new Option<string?>("--otlp-endpoint") { Description = "The OpenTelemetry collector's OTLP/HTTP address for every sidecar's spans, such as http://otel-collector.monitoring:4318 (none: no spans; trace context passes through)" };
         var injector = new Command("injector", "Run the sidecar injector: a mutating admission webhook that adds lattice-proxy to the pods of meshed namespaces")
         {
-            kubeconfig, webhookListen, injectorNamespace, injectorService, webhookConfiguration, proxyImage, controllerAddress, nativeSidecars,
+            kubeconfig, webhookListen, injectorNamespace, injectorService, webhookConfiguration, proxyImage, controllerAddress, nativeSidecars, otlpEndpoint,
         };
         injector.SetAction(async (result, cancellationToken) =>
         {
             using var stop = new StopOnSignals(cancellationToken);
             return await Controller.InjectorCommand.RunAsync(
                 new Controller.InjectorCommand.Settings(result.GetValue(kubeconfig), result.GetValue(webhookListen)!, result.GetValue(injectorNamespace)!, result.GetValue(injectorService)!,
-                    result.GetValue(webhookConfiguration)!, result.GetValue(proxyImage)!, result.GetValue(controllerAddress)!, result.GetValue(nativeSidecars)!),
+                    result.GetValue(webhookConfiguration)!, result.GetValue(proxyImage)!, result.GetValue(controllerAddress)!, result.GetValue(nativeSidecars)!, result.GetValue(otlpEndpoint)),
                 output, error, stop.Token);
         });
 

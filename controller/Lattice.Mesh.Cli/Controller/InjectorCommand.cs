@@ -17,7 +17,8 @@ internal static class InjectorCommand
     /// <param name="ProxyImage">The lattice-proxy image it adds to pods.</param>
     /// <param name="Controller">The controller's address for sidecars.</param>
     /// <param name="NativeSidecars">auto (by the cluster's version), true or false.</param>
-    public sealed record Settings(string? Kubeconfig, string Listen, string Namespace, string Service, string WebhookConfiguration, string ProxyImage, string Controller, string NativeSidecars);
+    /// <param name="OtlpEndpoint">The collector for every sidecar's spans, or null for none.</param>
+    public sealed record Settings(string? Kubeconfig, string Listen, string Namespace, string Service, string WebhookConfiguration, string ProxyImage, string Controller, string NativeSidecars, string? OtlpEndpoint = null);
 
     public static async Task<int> RunAsync(Settings settings, TextWriter output, TextWriter error, CancellationToken stopping)
     {
@@ -30,6 +31,18 @@ internal static class InjectorCommand
         if (settings.NativeSidecars is not ("auto" or "true" or "false"))
         {
             await error.WriteLineAsync($"lattice-mesh injector: --native-sidecars {settings.NativeSidecars} is not auto, true or false. Fix: leave it at auto unless the cluster's version is misreported.");
+            return LatticeMeshCli.Usage;
+        }
+
+        // Checked here, before serving: settings the webhook cannot use would otherwise fail every pod's admission.
+        var sidecars = new InjectorSettings { ProxyImage = settings.ProxyImage, ControllerAddress = settings.Controller, OtlpEndpoint = settings.OtlpEndpoint };
+        if (sidecars.Validate() is { Count: > 0 } errors)
+        {
+            foreach (var message in errors)
+            {
+                await error.WriteLineAsync($"lattice-mesh injector: {message}");
+            }
+
             return LatticeMeshCli.Usage;
         }
 
@@ -49,7 +62,7 @@ internal static class InjectorCommand
         };
         await using var server = await InjectorServer.StartAsync(client, new InjectorServerOptions
         {
-            Settings = new InjectorSettings { ProxyImage = settings.ProxyImage, ControllerAddress = settings.Controller, NativeSidecars = native },
+            Settings = sidecars with { NativeSidecars = native },
             Listen = endpoint,
             Namespace = settings.Namespace,
             ServiceName = settings.Service,

@@ -35,6 +35,13 @@ public sealed record InjectorSettings
     /// <summary>The proxy's memory limit; null for none. Overridable per pod with <c>lattice.dev/proxy-memory-limit</c>.</summary>
     public string? ProxyMemoryLimit { get; init; } = "256Mi";
 
+    /// <summary>
+    /// The OpenTelemetry collector every sidecar sends its spans to, by its OTLP/HTTP base address (such as
+    /// <c>http://otel-collector.monitoring:4318</c>). Null, the default: sidecars make no spans and pass the apps'
+    /// trace context through untouched.
+    /// </summary>
+    public string? OtlpEndpoint { get; init; }
+
     /// <summary>Every problem with these settings, each naming the setting and the fix; empty when they are usable.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -47,6 +54,11 @@ public sealed record InjectorSettings
         if (!Uri.TryCreate(ControllerAddress, UriKind.Absolute, out var controller) || controller.Scheme != Uri.UriSchemeHttps)
         {
             errors.Add($"ControllerAddress '{ControllerAddress}' is not an absolute https URL; set it to the controller's Service, e.g. 'https://lattice-controller.lattice-system.svc:15012'.");
+        }
+
+        if (OtlpEndpoint is not null && !(Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var collector) && collector.Scheme is "http" or "https"))
+        {
+            errors.Add($"OtlpEndpoint '{OtlpEndpoint}' is not an absolute http or https URL; set it to the collector's OTLP/HTTP address, e.g. 'http://otel-collector.monitoring:4318', or leave it unset for no spans.");
         }
 
         if (ProxyUid <= 0)

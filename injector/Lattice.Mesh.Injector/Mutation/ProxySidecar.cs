@@ -22,6 +22,7 @@ internal static class ProxySidecar
                 "--Instance=$(POD_NAME)",
                 "--InboundBindAddress=0.0.0.0",
                 "--AdminBindAddress=0.0.0.0", // the kubelet probes /readyz and /app-health/... on the pod's address
+                .. settings.OtlpEndpoint is { } collector ? [$"--OtlpEndpoint={collector}"] : Array.Empty<string>(),
             ],
             Env =
             [

@@ -158,6 +158,16 @@ public sealed class InjectionTests
     }
 
     [Fact]
+    public void Proxy_SendsItsSpansToTheCollector_OnlyWhenOneIsSet()
+    {
+        var traced = Web().Injected(Settings with { OtlpEndpoint = "http://otel-collector.monitoring:4318" }).Proxy();
+        var untraced = Web().Injected().Proxy();
+
+        Assert.Equal("--OtlpEndpoint=http://otel-collector.monitoring:4318", traced.Args[^1]);
+        Assert.DoesNotContain(untraced.Args, a => a.StartsWith("--OtlpEndpoint", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Proxy_KnowsItsPodFromTheDownwardApi()
     {
         var env = Web().Injected().Proxy().Env;
@@ -234,12 +244,12 @@ public sealed class InjectionTests
     [Fact]
     public void Inject_RefusesInvalidSettings_NamingEveryProblem()
     {
-        var settings = Settings with { ProxyImage = " ", ControllerAddress = "http://controller:15012", ProxyUid = 0, DefaultCapture = "ebpf", ProxyMemoryRequest = "lots" };
+        var settings = Settings with { ProxyImage = " ", ControllerAddress = "http://controller:15012", ProxyUid = 0, DefaultCapture = "ebpf", ProxyMemoryRequest = "lots", OtlpEndpoint = "otel-collector:4318" };
 
         var error = Assert.Throws<ArgumentException>(() => SidecarInjector.Inject(Web(), Meshed(), settings));
 
-        Assert.Equal(5, settings.Validate().Count);
-        Assert.All(["ProxyImage", "ControllerAddress", "ProxyUid", "DefaultCapture", "ProxyMemoryRequest 'lots'"], part => Assert.Contains(part, error.Message, StringComparison.Ordinal));
+        Assert.Equal(6, settings.Validate().Count);
+        Assert.All(["ProxyImage", "ControllerAddress", "ProxyUid", "DefaultCapture", "ProxyMemoryRequest 'lots'", "OtlpEndpoint 'otel-collector:4318'"], part => Assert.Contains(part, error.Message, StringComparison.Ordinal));
     }
 
     [Fact]
