@@ -37,7 +37,7 @@ internal sealed class PolicySeed : IDisposable
 
         var unused = Path.Combine(Path.GetTempPath(), "lattice-policy-bench");
         _certificates = new MeshCertificateStore(MeshCertificateOptions.InFolder(unused), NullLogger<MeshCertificateStore>.Instance);
-        var clients = new PeerClientFactory(_certificates, RetryOptions.Default, TimeProvider.System, NullLogger<ForwarderHttpClientFactory>.Instance);
+        var clients = new PeerClientFactory(_certificates, RetryOptions.Default, 128, TimeProvider.System, NullLogger<ForwarderHttpClientFactory>.Instance);
         _builder = new ProxySnapshotBuilder(clients, new ProxyOptions
         {
             RouteTablePath = Path.Combine(unused, "routes.json"),

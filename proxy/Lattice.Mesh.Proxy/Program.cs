@@ -82,7 +82,7 @@ if (missing.Count > 0)
         await Console.Error.WriteLineAsync($"lattice-proxy: --{key} is required (or LATTICE_PROXY_{key.ToUpperInvariant()}): it names a file.");
     }
 
-    await Console.Error.WriteLineAsync("Usage: lattice-proxy --RouteTable=routes.json --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--OutboundPort=15001] [--InboundPort=15006] [--AdminPort=15000] [--AdminBindAddress=127.0.0.1] [--AccessLog=true] [--OtlpEndpoint=http://<collector>:4318] [--PeerHttpVersion=1.1|2] [--InlineScheduling=false] [--Controller=https://lattice-controller.lattice-system:15012 [--BootstrapToken=token]]");
+    await Console.Error.WriteLineAsync("Usage: lattice-proxy --RouteTable=routes.json --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--OutboundPort=15001] [--InboundPort=15006] [--AdminPort=15000] [--AdminBindAddress=127.0.0.1] [--AccessLog=true] [--OtlpEndpoint=http://<collector>:4318] [--PeerHttpVersion=1.1|2] [--InlineScheduling=false] [--MaxPeerConnections=128] [--Controller=https://lattice-controller.lattice-system:15012 [--BootstrapToken=token]]");
     return 2;
 }
 
@@ -101,6 +101,12 @@ if (peerVersion is null)
 if (configuration["BootstrapToken"] is { Length: > 0 } && configuration["Controller"] is not { Length: > 0 })
 {
     await Console.Error.WriteLineAsync("lattice-proxy: --BootstrapToken is the credential for the controller's certificate endpoint; add --Controller=https://<controller> or drop --BootstrapToken and provide --Certificate and --Key files.");
+    return 2;
+}
+
+if (configuration["MaxPeerConnections"] is { } cap && !(int.TryParse(cap, System.Globalization.CultureInfo.InvariantCulture, out var parsedCap) && parsedCap > 0))
+{
+    await Console.Error.WriteLineAsync($"lattice-proxy: --MaxPeerConnections={cap} is not a whole number above 0; give the most connections to one destination, such as 128 (the default).");
     return 2;
 }
 
@@ -132,6 +138,7 @@ var options = defaults with
     RetryNonIdempotent = configuration.GetValue("RetryNonIdempotent", defaults.RetryNonIdempotent),
     PeerHttpVersion = peerVersion,
     InlineScheduling = configuration.GetValue("InlineScheduling", defaults.InlineScheduling),
+    MaxPeerConnections = configuration.GetValue("MaxPeerConnections", defaults.MaxPeerConnections),
     ControllerUri = configuration["Controller"] is { Length: > 0 } controller ? new Uri(controller) : null,
     BootstrapTokenPath = configuration["BootstrapToken"] is { Length: > 0 } token ? token : null,
     Instance = configuration["Instance"] ?? defaults.Instance,

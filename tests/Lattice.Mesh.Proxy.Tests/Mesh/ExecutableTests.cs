@@ -62,6 +62,17 @@ public sealed partial class ExecutableTests : IDisposable
     }
 
     [Theory]
+    [InlineData("0")]
+    [InlineData("many")]
+    public async Task WithAConnectionCapThatIsNoPositiveNumber_ExitsWithAnErrorGivingTheDefault(string cap)
+    {
+        var (exitCode, error) = await RunToExitAsync("--RouteTable=r", "--Certificate=c", "--Key=k", "--TrustBundle=b", $"--MaxPeerConnections={cap}");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"--MaxPeerConnections={cap} is not a whole number above 0", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("--OtlpEndpoint=otel-collector:4318")]
     [InlineData("--OtlpEndpoint=grpc://otel-collector:4317")]
     public async Task WithACollectorThatIsNoHttpAddress_ExitsWithAnErrorGivingAnExample(string collector)

@@ -19,6 +19,7 @@ public sealed class PeerProtocolTests : IAsyncDisposable
 
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly List<IDisposable> _files = [];
+    private MeshTestServer _standIn = null!;
 
     [Theory]
     [InlineData(null, "HTTP/1.1")]
@@ -42,6 +43,28 @@ public sealed class PeerProtocolTests : IAsyncDisposable
         }
     }
 
+    [Fact]
+    public async Task AStalledPeer_GetsNoMoreConnectionsThanTheCap_AndTheRequestsWaitingForOneAreServed()
+    {
+        const int cap = 4;
+        var sonarr = await SonarrCallingAStandInForNzbget(peerHttpVersion: null, maxPeerConnections: cap);
+        _standIn.Hold();
+
+        // Ten calls at once to a peer that answers none: without a cap each would open a TLS connection of its own.
+        var calls = Enumerable.Range(0, 10).Select(async _ =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api");
+            request.Headers.Host = "nzbget:6789";
+            using var response = await sonarr.App.SendAsync(request, Ct);
+            return response.StatusCode;
+        }).ToList();
+        await _standIn.HeldAsync(cap).WaitAsync(Ct);
+        _standIn.Release();
+
+        Assert.All(await Task.WhenAll(calls), status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(cap, _standIn.Connections);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var owned in Enumerable.Reverse(_owned))
@@ -55,16 +78,20 @@ public sealed class PeerProtocolTests : IAsyncDisposable
         }
     }
 
-    private async Task<Sidecar> SonarrCallingAStandInForNzbget(Version? peerHttpVersion)
+    private async Task<Sidecar> SonarrCallingAStandInForNzbget(Version? peerHttpVersion, int? maxPeerConnections = null)
     {
-        var mesh = await MediaMesh.StartAsync(configure: o => peerHttpVersion is null ? o : o with { PeerHttpVersion = peerHttpVersion });
+        var mesh = await MediaMesh.StartAsync(configure: o => o with
+        {
+            PeerHttpVersion = peerHttpVersion ?? o.PeerHttpVersion,
+            MaxPeerConnections = maxPeerConnections ?? o.MaxPeerConnections,
+        });
         _owned.Add(mesh);
         var folder = CertificateFolder.With(mesh.Pki.Authority.IssueWorkload(Nzbget));
         _files.Add(folder);
         var store = new MeshCertificateStore(folder.Options, NullLogger<MeshCertificateStore>.Instance);
         _files.Add(store);
         store.Start();
-        var standIn = await MeshTestServer.StartAsync(store);
+        var standIn = _standIn = await MeshTestServer.StartAsync(store);
         _owned.Add(standIn);
 
         var sonarr = mesh.Sidecars["sonarr"];

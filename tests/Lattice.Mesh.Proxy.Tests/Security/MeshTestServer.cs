@@ -9,17 +9,44 @@ namespace Lattice.Mesh.Proxy.Tests.Security;
 /// <summary>
 /// A real Kestrel on 127.0.0.1, port 0, with one mesh (mutual TLS) listener configured by <see cref="MeshTls.ConfigureServer"/>.
 /// Every request is answered with the caller's SPIFFE id (or "(none)") and the serial number of its certificate, and
-/// the protocol it came in over in the <c>x-test-protocol</c> header.
+/// the protocol it came in over in the <c>x-test-protocol</c> header. After <see cref="Hold"/> it answers nothing until
+/// <see cref="Release"/>, as a peer stalled by a pause would.
 /// </summary>
 internal sealed class MeshTestServer : IAsyncDisposable
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _connections = new();
     private LoopbackServer _server = null!;
     private int _handled;
+    private int _held;
+    private TaskCompletionSource? _gate;
+    private (int Count, TaskCompletionSource Reached)? _awaitedHeld;
 
     public Uri Address { get; private set; } = null!;
 
     /// <summary>How many requests reached the endpoint (a refused handshake reaches none).</summary>
     public int Handled => Volatile.Read(ref _handled);
+
+    /// <summary>How many connections requests arrived on.</summary>
+    public int Connections => _connections.Count;
+
+    /// <summary>From now on, requests wait until <see cref="Release"/>.</summary>
+    public void Hold() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Answers every request held, and those that come later at once.</summary>
+    public void Release() => Interlocked.Exchange(ref _gate, null)?.TrySetResult();
+
+    /// <summary>Completes once <paramref name="count"/> requests are waiting at once.</summary>
+    public Task HeldAsync(int count)
+    {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _awaitedHeld = (count, reached);
+        if (Volatile.Read(ref _held) >= count)
+        {
+            reached.TrySetResult();
+        }
+
+        return reached.Task;
+    }
 
     public static async Task<MeshTestServer> StartAsync(MeshCertificateStore store)
     {
@@ -31,11 +58,24 @@ internal sealed class MeshTestServer : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 
-    private Task HandleAsync(HttpContext context)
+    private async Task HandleAsync(HttpContext context)
     {
         Interlocked.Increment(ref _handled);
+        _connections.TryAdd(context.Connection.Id, true);
+        if (_gate is { } gate)
+        {
+            var held = Interlocked.Increment(ref _held);
+            if (_awaitedHeld is { } awaited && held >= awaited.Count)
+            {
+                awaited.Reached.TrySetResult();
+            }
+
+            await gate.Task.WaitAsync(context.RequestAborted);
+            Interlocked.Decrement(ref _held);
+        }
+
         var caller = context.GetCallerSpiffeId() ?? "(none)";
         context.Response.Headers["x-test-protocol"] = context.Request.Protocol;
-        return context.Response.WriteAsync($"{caller} {context.Connection.ClientCertificate?.SerialNumber}", context.RequestAborted);
+        await context.Response.WriteAsync($"{caller} {context.Connection.ClientCertificate?.SerialNumber}", context.RequestAborted);
     }
 }
