@@ -104,7 +104,9 @@ if (configuration["BootstrapToken"] is { Length: > 0 } && configuration["Control
     return 2;
 }
 
-if (configuration["MaxPeerConnections"] is { } cap && !(int.TryParse(cap, System.Globalization.CultureInfo.InvariantCulture, out var parsedCap) && parsedCap > 0))
+var defaults = new ProxyOptions { RouteTablePath = "", CertificatePath = "", KeyPath = "", TrustBundlePath = "" };
+var maxPeerConnections = defaults.MaxPeerConnections;
+if (configuration["MaxPeerConnections"] is { } cap && !(int.TryParse(cap, System.Globalization.CultureInfo.InvariantCulture, out maxPeerConnections) && maxPeerConnections > 0))
 {
     await Console.Error.WriteLineAsync($"lattice-proxy: --MaxPeerConnections={cap} is not a whole number above 0; give the most connections to one destination, such as 128 (the default).");
     return 2;
@@ -121,7 +123,6 @@ if ((configuration["OtlpEndpoint"] ?? Environment.GetEnvironmentVariable("OTEL_E
 
 string Required(string key) => configuration[key]!;
 
-var defaults = new ProxyOptions { RouteTablePath = "", CertificatePath = "", KeyPath = "", TrustBundlePath = "" };
 var options = defaults with
 {
     RouteTablePath = Required("RouteTable"),
@@ -138,7 +139,7 @@ var options = defaults with
     RetryNonIdempotent = configuration.GetValue("RetryNonIdempotent", defaults.RetryNonIdempotent),
     PeerHttpVersion = peerVersion,
     InlineScheduling = configuration.GetValue("InlineScheduling", defaults.InlineScheduling),
-    MaxPeerConnections = configuration.GetValue("MaxPeerConnections", defaults.MaxPeerConnections),
+    MaxPeerConnections = maxPeerConnections,
     ControllerUri = configuration["Controller"] is { Length: > 0 } controller ? new Uri(controller) : null,
     BootstrapTokenPath = configuration["BootstrapToken"] is { Length: > 0 } token ? token : null,
     Instance = configuration["Instance"] ?? defaults.Instance,

@@ -19,7 +19,7 @@ internal sealed class MeshTestServer : IAsyncDisposable
     private int _handled;
     private int _held;
     private TaskCompletionSource? _gate;
-    private (int Count, TaskCompletionSource Reached)? _awaitedHeld;
+    private AwaitedHeld? _awaitedHeld;
 
     public Uri Address { get; private set; } = null!;
 
@@ -39,7 +39,7 @@ internal sealed class MeshTestServer : IAsyncDisposable
     public Task HeldAsync(int count)
     {
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _awaitedHeld = (count, reached);
+        Volatile.Write(ref _awaitedHeld, new AwaitedHeld(count, reached));
         if (Volatile.Read(ref _held) >= count)
         {
             reached.TrySetResult();
@@ -65,7 +65,7 @@ internal sealed class MeshTestServer : IAsyncDisposable
         if (_gate is { } gate)
         {
             var held = Interlocked.Increment(ref _held);
-            if (_awaitedHeld is { } awaited && held >= awaited.Count)
+            if (Volatile.Read(ref _awaitedHeld) is { } awaited && held >= awaited.Count)
             {
                 awaited.Reached.TrySetResult();
             }
@@ -78,4 +78,6 @@ internal sealed class MeshTestServer : IAsyncDisposable
         context.Response.Headers["x-test-protocol"] = context.Request.Protocol;
         await context.Response.WriteAsync($"{caller} {context.Connection.ClientCertificate?.SerialNumber}", context.RequestAborted);
     }
+
+    private sealed record AwaitedHeld(int Count, TaskCompletionSource Reached);
 }
