@@ -14,7 +14,7 @@ namespace Lattice.Mesh.Proxy.Gateway;
 /// from the client (extended CONNECT) into an HTTP/1.1 upgrade on this hop.
 /// </para>
 /// </summary>
-internal sealed class GatewayClientFactory(MeshCertificateStore certificates, TimeSpan connectTimeout, ILogger<ForwarderHttpClientFactory> logger)
+internal sealed class GatewayClientFactory(MeshCertificateStore certificates, TimeSpan connectTimeout, int maxConnections, ILogger<ForwarderHttpClientFactory> logger)
     : ForwarderHttpClientFactory(logger)
 {
     private const string SpiffeIdKey = "spiffeId";
@@ -25,7 +25,7 @@ internal sealed class GatewayClientFactory(MeshCertificateStore certificates, Ti
         OldConfig = HttpClientConfig.Empty,
         OldMetadata = null,
         OldClient = null,
-        NewConfig = new HttpClientConfig { DangerousAcceptAnyServerCertificate = false },
+        NewConfig = new HttpClientConfig { DangerousAcceptAnyServerCertificate = false, MaxConnectionsPerServer = maxConnections },
         NewMetadata = new Dictionary<string, string>(StringComparer.Ordinal) { [SpiffeIdKey] = spiffeId },
     });
 

@@ -12,7 +12,7 @@ namespace Lattice.Mesh.Proxy.Gateway;
 /// </summary>
 internal static class GatewayCommand
 {
-    public const string Usage = "Usage: lattice-proxy gateway --RouteTable=gateway.json --Secrets=<folder of <secret>/tls.crt,tls.key> --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--HttpPort=80] [--HttpsPort=443] [--StatusPort=15021] [--BindAddress=0.0.0.0] [--PublicHttpsPort=443] [--Controller=https://lattice-controller.lattice-system.svc:15012 [--BootstrapToken=token]] [--ParentProcessId=N]";
+    public const string Usage = "Usage: lattice-proxy gateway --RouteTable=gateway.json --Secrets=<folder of <secret>/tls.crt,tls.key> --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--HttpPort=80] [--HttpsPort=443] [--StatusPort=15021] [--BindAddress=0.0.0.0] [--PublicHttpsPort=443] [--MaxSidecarConnections=1024] [--Controller=https://lattice-controller.lattice-system.svc:15012 [--BootstrapToken=token]] [--ParentProcessId=N]";
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken stopping)
     {
@@ -47,6 +47,7 @@ internal static class GatewayCommand
             StatusPort = configuration.GetValue("StatusPort", defaults.StatusPort),
             BindAddress = configuration["BindAddress"] ?? defaults.BindAddress,
             PublicHttpsPort = configuration.GetValue("PublicHttpsPort", defaults.PublicHttpsPort),
+            MaxSidecarConnections = configuration.GetValue("MaxSidecarConnections", defaults.MaxSidecarConnections),
             Certificates = new GatewayCertificateOptions { Folder = configuration["Secrets"]! },
             MeshCertificates = new MeshCertificateOptions { CertificatePath = configuration["Certificate"]!, KeyPath = configuration["Key"]!, TrustBundlePath = configuration["TrustBundle"]! },
             RouteTablePath = Path.GetFullPath(routes),

@@ -63,4 +63,13 @@ public sealed record GatewayOptions
 
     /// <summary>How long connecting to a sidecar (TCP and mesh TLS) may take.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The most connections the gateway opens to one service's sidecar; requests beyond them wait for one to be free
+    /// (they do not fail). The hop is HTTP/1.1, one request in flight per connection, so without a cap a sidecar that
+    /// stalls is met by a new TLS connection per request, whose handshakes starve the requests (README: Performance, "A
+    /// stalled peer"). Envoy's default circuit breaker, 1,024, since a film or a download holds its connection for
+    /// as long as it streams; a WebSocket (Jellyfin's) leaves the pool once upgraded and does not count.
+    /// </summary>
+    public int MaxSidecarConnections { get; init; } = 1024;
 }

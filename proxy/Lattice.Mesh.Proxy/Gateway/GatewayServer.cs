@@ -134,7 +134,7 @@ public sealed class GatewayServer : IAsyncDisposable
         var app = builder.Build();
         var gatewayCertificates = app.Services.GetRequiredService<GatewayCertificates>();
         var meshCertificates = app.Services.GetRequiredService<MeshCertificateStore>();
-        var clients = new GatewayClientFactory(meshCertificates, options.ConnectTimeout, app.Services.GetRequiredService<ILogger<ForwarderHttpClientFactory>>());
+        var clients = new GatewayClientFactory(meshCertificates, options.ConnectTimeout, options.MaxSidecarConnections, app.Services.GetRequiredService<ILogger<ForwarderHttpClientFactory>>());
         var limiters = new CallerRateLimiters();
         var transformer = app.Services.GetRequiredService<ITransformBuilder>().Create(context =>
         {
@@ -345,6 +345,11 @@ public sealed class GatewayServer : IAsyncDisposable
         if (options.ConnectTimeout <= TimeSpan.Zero)
         {
             errors.Add($"ConnectTimeout {options.ConnectTimeout} must be positive; omit it for 5 seconds");
+        }
+
+        if (options.MaxSidecarConnections <= 0)
+        {
+            errors.Add($"MaxSidecarConnections {options.MaxSidecarConnections} must be above 0; omit it for 1024");
         }
 
         if (options.Certificates is null)

@@ -12,7 +12,7 @@ public sealed class GatewayRoutesTests : IDisposable
     private readonly MeshCertificateStore _store = new(MeshCertificateOptions.InFolder("/nonexistent"), NullLogger<MeshCertificateStore>.Instance);
     private readonly GatewayClientFactory _factory;
 
-    public GatewayRoutesTests() => _factory = new GatewayClientFactory(_store, TimeSpan.FromSeconds(5), NullLogger<ForwarderHttpClientFactory>.Instance);
+    public GatewayRoutesTests() => _factory = new GatewayClientFactory(_store, TimeSpan.FromSeconds(5), 1024, NullLogger<ForwarderHttpClientFactory>.Instance);
 
     public void Dispose() => _store.Dispose();
 
@@ -51,6 +51,7 @@ public sealed class GatewayRoutesTests : IDisposable
             HttpPort = -1,
             BindAddress = "localhost",
             IdleTimeout = TimeSpan.Zero,
+            MaxSidecarConnections = 0,
             Certificates = new GatewayCertificateOptions { Folder = "/nonexistent" },
             MeshCertificates = MeshCertificateOptions.InFolder("/nonexistent"),
         };
@@ -60,6 +61,7 @@ public sealed class GatewayRoutesTests : IDisposable
         Assert.Contains("HttpPort -1", failure.Message, StringComparison.Ordinal);
         Assert.Contains("BindAddress 'localhost'", failure.Message, StringComparison.Ordinal);
         Assert.Contains("IdleTimeout", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxSidecarConnections 0 must be above 0", failure.Message, StringComparison.Ordinal);
     }
 
     private static RouteTable.RouteTable Table(params (string Host, string Address)[] hosts)

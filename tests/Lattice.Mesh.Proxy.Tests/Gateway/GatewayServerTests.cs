@@ -233,6 +233,37 @@ public sealed class GatewayServerTests
         Assert.Equal($"{40 << 20} from {GatewayMesh.GatewayId}", await response.Content.ReadAsStringAsync(Ct));
     }
 
+    /// <summary>
+    /// Jellyfin's sidecar stalls (a stand-in with its identity that holds every request): ten requests at once get no
+    /// more connections than the cap, and those waiting for one are answered once it resumes.
+    /// </summary>
+    [Fact]
+    public async Task AStalledSidecar_GetsNoMoreConnectionsThanTheCap_AndTheRequestsWaitingForOneAreServed()
+    {
+        const int cap = 4;
+        await using var gateway = await GatewayMesh.StartAsync(o => o with { MaxSidecarConnections = cap });
+        var folder = Directory.CreateTempSubdirectory("lattice-gw-backend-");
+        using var cleanup = new FolderCleanup(folder);
+        gateway.Mesh.Pki.WriteWorkloadFiles(folder.FullName, SpiffeId.For(SpiffeId.DefaultTrustDomain, "media", "jellyfin"));
+        using var store = new MeshCertificateStore(MeshCertificateOptions.InFolder(folder.FullName), Microsoft.Extensions.Logging.Abstractions.NullLogger<MeshCertificateStore>.Instance);
+        store.Start();
+        await using var sidecar = await Security.MeshTestServer.StartAsync(store);
+        Assert.True(gateway.Server.TryApply(gateway.GatewayTableWith(hosts => hosts.Select(h => h.Host == Jellyfin ? h with { Address = $"127.0.0.1:{sidecar.Address.Port}" } : h)), out var failure), failure);
+        sidecar.Hold();
+        using var client = gateway.Client(HttpVersion.Version20);
+
+        var calls = Enumerable.Range(0, 10).Select(async i =>
+        {
+            using var response = await client.GetAsync(gateway.Url(Jellyfin, $"/Items/{i}/Images/Primary"), Ct);
+            return response.StatusCode;
+        }).ToList();
+        await sidecar.HeldAsync(cap).WaitAsync(Ct);
+        sidecar.Release();
+
+        Assert.All(await Task.WhenAll(calls), status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(cap, sidecar.Connections);
+    }
+
     private static HttpRequestMessage Upload(Uri url, int megabytes)
     {
         var body = new byte[megabytes << 20];
