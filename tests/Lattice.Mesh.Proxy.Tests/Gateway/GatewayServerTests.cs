@@ -249,18 +249,15 @@ public sealed class GatewayServerTests
         store.Start();
         await using var sidecar = await Security.MeshTestServer.StartAsync(store);
         Assert.True(gateway.Server.TryApply(gateway.GatewayTableWith(hosts => hosts.Select(h => h.Host == Jellyfin ? h with { Address = $"127.0.0.1:{sidecar.Address.Port}" } : h)), out var failure), failure);
-        sidecar.Hold();
         using var client = gateway.Client(HttpVersion.Version20);
 
-        var calls = Enumerable.Range(0, 10).Select(async i =>
+        var statuses = await sidecar.StallWhileAsync(calls: 10, held: cap, async i =>
         {
             using var response = await client.GetAsync(gateway.Url(Jellyfin, $"/Items/{i}/Images/Primary"), Ct);
             return response.StatusCode;
-        }).ToList();
-        await sidecar.HeldAsync(cap).WaitAsync(Ct);
-        sidecar.Release();
+        }, Ct);
 
-        Assert.All(await Task.WhenAll(calls), status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
         Assert.Equal(cap, sidecar.Connections);
     }
 

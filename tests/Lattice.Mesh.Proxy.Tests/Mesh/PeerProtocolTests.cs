@@ -48,20 +48,17 @@ public sealed class PeerProtocolTests : IAsyncDisposable
     {
         const int cap = 4;
         var sonarr = await SonarrCallingAStandInForNzbget(peerHttpVersion: null, maxPeerConnections: cap);
-        _standIn.Hold();
 
         // Ten calls at once to a peer that answers none: without a cap each would open a TLS connection of its own.
-        var calls = Enumerable.Range(0, 10).Select(async _ =>
+        var statuses = await _standIn.StallWhileAsync(calls: 10, held: cap, async _ =>
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/api");
             request.Headers.Host = "nzbget:6789";
             using var response = await sonarr.App.SendAsync(request, Ct);
             return response.StatusCode;
-        }).ToList();
-        await _standIn.HeldAsync(cap).WaitAsync(Ct);
-        _standIn.Release();
+        }, Ct);
 
-        Assert.All(await Task.WhenAll(calls), status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
         Assert.Equal(cap, _standIn.Connections);
     }
 

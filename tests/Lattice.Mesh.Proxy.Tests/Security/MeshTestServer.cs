@@ -1,3 +1,4 @@
+using System.Net;
 using Lattice.Mesh.Proxy.Security;
 using Lattice.Mesh.Proxy.Tests.Support;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -9,8 +10,7 @@ namespace Lattice.Mesh.Proxy.Tests.Security;
 /// <summary>
 /// A real Kestrel on 127.0.0.1, port 0, with one mesh (mutual TLS) listener configured by <see cref="MeshTls.ConfigureServer"/>.
 /// Every request is answered with the caller's SPIFFE id (or "(none)") and the serial number of its certificate, and
-/// the protocol it came in over in the <c>x-test-protocol</c> header. After <see cref="Hold"/> it answers nothing until
-/// <see cref="Release"/>, as a peer stalled by a pause would.
+/// the protocol it came in over in the <c>x-test-protocol</c> header; <see cref="StallWhileAsync"/> holds them for a while.
 /// </summary>
 internal sealed class MeshTestServer : IAsyncDisposable
 {
@@ -29,23 +29,21 @@ internal sealed class MeshTestServer : IAsyncDisposable
     /// <summary>How many connections requests arrived on.</summary>
     public int Connections => _connections.Count;
 
-    /// <summary>From now on, requests wait until <see cref="Release"/>.</summary>
-    public void Hold() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>Answers every request held, and those that come later at once.</summary>
-    public void Release() => Interlocked.Exchange(ref _gate, null)?.TrySetResult();
-
-    /// <summary>Completes once <paramref name="count"/> requests are waiting at once.</summary>
-    public Task HeldAsync(int count)
+    /// <summary>
+    /// Stalls, as a paused peer would: holds every request while <paramref name="send"/> makes <paramref name="calls"/>
+    /// at once, answers them all once <paramref name="held"/> are waiting together, and returns what each call got.
+    /// </summary>
+    public async Task<HttpStatusCode[]> StallWhileAsync(int calls, int held, Func<int, Task<HttpStatusCode>> send, CancellationToken cancellationToken)
     {
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _awaitedHeld, new AwaitedHeld(count, reached));
-        if (Volatile.Read(ref _held) >= count)
-        {
-            reached.TrySetResult();
-        }
-
-        return reached.Task;
+        Volatile.Write(ref _awaitedHeld, new AwaitedHeld(held, reached));
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _gate, gate);
+        var sent = Enumerable.Range(0, calls).Select(send).ToList();
+        await reached.Task.WaitAsync(cancellationToken);
+        Volatile.Write(ref _gate, null);
+        gate.TrySetResult();
+        return await Task.WhenAll(sent);
     }
 
     public static async Task<MeshTestServer> StartAsync(MeshCertificateStore store)
@@ -62,7 +60,7 @@ internal sealed class MeshTestServer : IAsyncDisposable
     {
         Interlocked.Increment(ref _handled);
         _connections.TryAdd(context.Connection.Id, true);
-        if (_gate is { } gate)
+        if (Volatile.Read(ref _gate) is { } gate)
         {
             var held = Interlocked.Increment(ref _held);
             if (Volatile.Read(ref _awaitedHeld) is { } awaited && held >= awaited.Count)
