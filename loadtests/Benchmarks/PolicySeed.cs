@@ -37,14 +37,14 @@ internal sealed class PolicySeed : IDisposable
 
         var unused = Path.Combine(Path.GetTempPath(), "lattice-policy-bench");
         _certificates = new MeshCertificateStore(MeshCertificateOptions.InFolder(unused), NullLogger<MeshCertificateStore>.Instance);
-        var clients = new PeerClientFactory(_certificates, RetryOptions.Default, 128, TimeProvider.System, NullLogger<ForwarderHttpClientFactory>.Instance);
-        _builder = new ProxySnapshotBuilder(clients, new ProxyOptions
+        var options = new ProxyOptions
         {
             RouteTablePath = Path.Combine(unused, "routes.json"),
             CertificatePath = Path.Combine(unused, "tls.crt"),
             KeyPath = Path.Combine(unused, "tls.key"),
             TrustBundlePath = Path.Combine(unused, "ca.crt"),
-        });
+        };
+        _builder = new ProxySnapshotBuilder(new PeerClientFactory(_certificates, RetryOptions.Default, options, TimeProvider.System, NullLogger<ForwarderHttpClientFactory>.Instance), options);
     }
 
     public MeshCompilation Compilation { get; }

@@ -68,12 +68,7 @@ public sealed class ProxyServer : IAsyncDisposable
             sp.GetRequiredService<ILogger<MeshCertificateStore>>(),
             time));
         builder.Services.AddSingleton(new RetryOptions { MaxBufferedBodyBytes = options.MaxRetryBufferBytes, RetryNonIdempotent = options.RetryNonIdempotent });
-        builder.Services.AddSingleton(sp => new PeerClientFactory(
-            sp.GetRequiredService<MeshCertificateStore>(),
-            sp.GetRequiredService<RetryOptions>(),
-            options.MaxPeerConnections,
-            time,
-            sp.GetRequiredService<ILogger<ForwarderHttpClientFactory>>()));
+        builder.Services.AddSingleton<PeerClientFactory>();
         builder.Services.AddSingleton<ProxySnapshotBuilder>();
         builder.Services.AddSingleton<RouteTableSource>();
         builder.Services.AddSingleton<CallerRateLimiters>();

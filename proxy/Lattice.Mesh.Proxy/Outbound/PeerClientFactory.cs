@@ -14,7 +14,7 @@ namespace Lattice.Mesh.Proxy.Outbound;
 /// mesh's parts: mutual TLS that accepts only the destination's SPIFFE id, and retries and timeouts as a
 /// handler around the connection pool.
 /// </summary>
-internal sealed class PeerClientFactory(MeshCertificateStore certificates, RetryOptions retryOptions, int maxConnections, TimeProvider time, ILogger<ForwarderHttpClientFactory> logger)
+internal sealed class PeerClientFactory(MeshCertificateStore certificates, RetryOptions retryOptions, ProxyOptions options, TimeProvider time, ILogger<ForwarderHttpClientFactory> logger)
     : ForwarderHttpClientFactory(logger)
 {
     private readonly Lock _gate = new();
@@ -34,7 +34,7 @@ internal sealed class PeerClientFactory(MeshCertificateStore certificates, Retry
                     OldConfig = HttpClientConfig.Empty,
                     OldMetadata = null,
                     OldClient = null,
-                    NewConfig = new HttpClientConfig { EnableMultipleHttp2Connections = true, DangerousAcceptAnyServerCertificate = false, MaxConnectionsPerServer = maxConnections },
+                    NewConfig = new HttpClientConfig { EnableMultipleHttp2Connections = true, DangerousAcceptAnyServerCertificate = false, MaxConnectionsPerServer = options.MaxPeerConnections },
                     NewMetadata = null,
                 });
             }

@@ -97,6 +97,10 @@ internal sealed class GatewayMesh : IAsyncDisposable
         return RouteTableRevision.Stamp(table with { Gateway = [.. change(table.Gateway).OrderBy(h => h.Host, StringComparer.Ordinal)] });
     }
 
+    /// <summary>The gateway's table with Jellyfin's host sent to <paramref name="port"/> on this machine (a stand-in for its sidecar).</summary>
+    public RouteTable.RouteTable GatewayTableWithJellyfinAt(int port) =>
+        GatewayTableWith(hosts => hosts.Select(h => h.Host == Jellyfin ? h with { Address = $"127.0.0.1:{port}" } : h));
+
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();

@@ -222,7 +222,7 @@ public sealed class GatewayServerTests
             },
             HttpProtocols.Http1AndHttp2,
             listen => listen.UseHttps(https => MeshTls.ConfigureServer(https, store)));
-        var table = gateway.GatewayTableWith(hosts => hosts.Select(h => h.Host == Jellyfin ? h with { Address = $"127.0.0.1:{backend.Address.Port}" } : h));
+        var table = gateway.GatewayTableWithJellyfinAt(backend.Address.Port);
         Assert.True(gateway.Server.TryApply(table, out var failure), failure);
         using var client = gateway.Client(HttpVersion.Version20);
         using var request = new HttpRequestMessage(HttpMethod.Post, gateway.Url(Jellyfin, "/upload")) { Content = new StreamContent(upload) };
@@ -242,13 +242,8 @@ public sealed class GatewayServerTests
     {
         const int cap = 4;
         await using var gateway = await GatewayMesh.StartAsync(o => o with { MaxSidecarConnections = cap });
-        var folder = Directory.CreateTempSubdirectory("lattice-gw-backend-");
-        using var cleanup = new FolderCleanup(folder);
-        gateway.Mesh.Pki.WriteWorkloadFiles(folder.FullName, SpiffeId.For(SpiffeId.DefaultTrustDomain, "media", "jellyfin"));
-        using var store = new MeshCertificateStore(MeshCertificateOptions.InFolder(folder.FullName), Microsoft.Extensions.Logging.Abstractions.NullLogger<MeshCertificateStore>.Instance);
-        store.Start();
-        await using var sidecar = await Security.MeshTestServer.StartAsync(store);
-        Assert.True(gateway.Server.TryApply(gateway.GatewayTableWith(hosts => hosts.Select(h => h.Host == Jellyfin ? h with { Address = $"127.0.0.1:{sidecar.Address.Port}" } : h)), out var failure), failure);
+        await using var sidecar = await Security.MeshTestServer.StartAsAsync(gateway.Mesh.Pki.Authority, SpiffeId.For(SpiffeId.DefaultTrustDomain, "media", "jellyfin"));
+        Assert.True(gateway.Server.TryApply(gateway.GatewayTableWithJellyfinAt(sidecar.Address.Port), out var failure), failure);
         using var client = gateway.Client(HttpVersion.Version20);
 
         var statuses = await sidecar.StallWhileAsync(calls: 10, held: cap, async i =>

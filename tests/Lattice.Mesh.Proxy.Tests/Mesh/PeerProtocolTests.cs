@@ -1,10 +1,8 @@
 using System.Net;
 using Lattice.Mesh.Compiler.Model;
-using Lattice.Mesh.Proxy.Security;
 using Lattice.Mesh.Proxy.Tests.Security;
 using Lattice.Mesh.Proxy.Tests.Support;
 using Lattice.Mesh.RouteTable;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Lattice.Mesh.Proxy.Tests.Mesh;
 
@@ -18,8 +16,6 @@ public sealed class PeerProtocolTests : IAsyncDisposable
     private const string Nzbget = "spiffe://lattice.local/ns/media/sa/nzbget";
 
     private readonly List<IAsyncDisposable> _owned = [];
-    private readonly List<IDisposable> _files = [];
-    private MeshTestServer _standIn = null!;
 
     [Theory]
     [InlineData(null, "HTTP/1.1")]
@@ -27,7 +23,7 @@ public sealed class PeerProtocolTests : IAsyncDisposable
     [InlineData("2.0", "HTTP/2")]
     public async Task TheHopBetweenSidecars_UsesTheConfiguredProtocol(string? peerHttpVersion, string expected)
     {
-        var sonarr = await SonarrCallingAStandInForNzbget(peerHttpVersion is null ? null : Version.Parse(peerHttpVersion));
+        var (sonarr, _) = await SonarrCallingAStandInForNzbget(peerHttpVersion is null ? null : Version.Parse(peerHttpVersion));
 
         // Twice: the second call goes over the pooled connection the first one opened.
         for (var call = 0; call < 2; call++)
@@ -47,10 +43,10 @@ public sealed class PeerProtocolTests : IAsyncDisposable
     public async Task AStalledPeer_GetsNoMoreConnectionsThanTheCap_AndTheRequestsWaitingForOneAreServed()
     {
         const int cap = 4;
-        var sonarr = await SonarrCallingAStandInForNzbget(peerHttpVersion: null, maxPeerConnections: cap);
+        var (sonarr, standIn) = await SonarrCallingAStandInForNzbget(peerHttpVersion: null, maxPeerConnections: cap);
 
         // Ten calls at once to a peer that answers none: without a cap each would open a TLS connection of its own.
-        var statuses = await _standIn.StallWhileAsync(calls: 10, held: cap, async _ =>
+        var statuses = await standIn.StallWhileAsync(calls: 10, held: cap, async _ =>
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/api");
             request.Headers.Host = "nzbget:6789";
@@ -59,7 +55,7 @@ public sealed class PeerProtocolTests : IAsyncDisposable
         }, Ct);
 
         Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
-        Assert.Equal(cap, _standIn.Connections);
+        Assert.Equal(cap, standIn.Connections);
     }
 
     public async ValueTask DisposeAsync()
@@ -68,14 +64,9 @@ public sealed class PeerProtocolTests : IAsyncDisposable
         {
             await owned.DisposeAsync();
         }
-
-        foreach (var file in Enumerable.Reverse(_files))
-        {
-            file.Dispose();
-        }
     }
 
-    private async Task<Sidecar> SonarrCallingAStandInForNzbget(Version? peerHttpVersion, int? maxPeerConnections = null)
+    private async Task<(Sidecar Sonarr, MeshTestServer StandIn)> SonarrCallingAStandInForNzbget(Version? peerHttpVersion, int? maxPeerConnections = null)
     {
         var mesh = await MediaMesh.StartAsync(configure: o => o with
         {
@@ -83,12 +74,7 @@ public sealed class PeerProtocolTests : IAsyncDisposable
             MaxPeerConnections = maxPeerConnections ?? o.MaxPeerConnections,
         });
         _owned.Add(mesh);
-        var folder = CertificateFolder.With(mesh.Pki.Authority.IssueWorkload(Nzbget));
-        _files.Add(folder);
-        var store = new MeshCertificateStore(folder.Options, NullLogger<MeshCertificateStore>.Instance);
-        _files.Add(store);
-        store.Start();
-        var standIn = _standIn = await MeshTestServer.StartAsync(store);
+        var standIn = await MeshTestServer.StartAsAsync(mesh.Pki.Authority, Nzbget);
         _owned.Add(standIn);
 
         var sonarr = mesh.Sidecars["sonarr"];
@@ -98,6 +84,6 @@ public sealed class PeerProtocolTests : IAsyncDisposable
         {
             Outbound = table.Outbound.Replace(nzbget, nzbget with { Address = $"127.0.0.1:{standIn.Address.Port}" }),
         }));
-        return sonarr;
+        return (sonarr, standIn);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Lattice.Mesh.Authority;
 using Lattice.Mesh.Proxy.Security;
 using Lattice.Mesh.Proxy.Tests.Support;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -20,6 +21,7 @@ internal sealed class MeshTestServer : IAsyncDisposable
     private int _held;
     private TaskCompletionSource? _gate;
     private AwaitedHeld? _awaitedHeld;
+    private IDisposable[] _identity = [];
 
     public Uri Address { get; private set; } = null!;
 
@@ -54,7 +56,26 @@ internal sealed class MeshTestServer : IAsyncDisposable
         return server;
     }
 
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    /// <summary>A stand-in for <paramref name="spiffeId"/>'s sidecar, with a certificate of its own from <paramref name="authority"/> (its files and store are disposed with it).</summary>
+    public static async Task<MeshTestServer> StartAsAsync(MeshCertificateAuthority authority, string spiffeId)
+    {
+        using var issued = authority.IssueWorkload(spiffeId);
+        var folder = CertificateFolder.With(issued);
+        var store = new MeshCertificateStore(folder.Options, Microsoft.Extensions.Logging.Abstractions.NullLogger<MeshCertificateStore>.Instance);
+        store.Start();
+        var server = await StartAsync(store);
+        server._identity = [store, folder];
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        foreach (var owned in _identity)
+        {
+            owned.Dispose();
+        }
+    }
 
     private async Task HandleAsync(HttpContext context)
     {
