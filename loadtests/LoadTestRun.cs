@@ -40,6 +40,18 @@ internal sealed record LoadTestOptions(int Rate, int Concurrency, TimeSpan Durat
 /// <summary>One path the requests can take: how to send them, what a good answer is, and which proxy processes it runs through.</summary>
 internal sealed record PathUnderTest(string Name, string Description, HttpClient Client, string RequestPath, int[] ExpectedStatuses, string Expected, IReadOnlyList<ProcessMeter> Proxies)
 {
+    /// <summary>
+    /// A process stopped for a moment during each recorded run (the stall path), or null. A stalled path runs under the
+    /// open model only: requests keep arriving while the peer is silent, which is what a stall meets; under the closed
+    /// model its copies would only pause.
+    /// </summary>
+    public ProcessStall? Stall { get; init; }
+
+    /// <summary>What the report says was done to the path while it was recorded, or null.</summary>
+    public string? Disturbance { get; init; }
+
+    public bool RunsUnder(LoadSimulation simulation) => Stall is null || simulation is ConstantRate;
+
     public Scenario ToScenario() => new(Name, StepAsync, Expected);
 
     private async ValueTask<StepResult> StepAsync(CancellationToken cancellationToken)
@@ -64,7 +76,10 @@ internal sealed record PathUnderTest(string Name, string Description, HttpClient
 internal static class LoadTestRun
 {
     /// <summary>Every path's name, as <c>--paths</c> takes them: direct is the baseline; nginx-pair runs where nginx can be had.</summary>
-    public static readonly string[] PathNames = ["direct", "sidecars", "denied", "rate-limited", "retry", "nginx-pair"];
+    public static readonly string[] PathNames = ["direct", "sidecars", "denied", "rate-limited", "retry", "stall", "nginx-pair"];
+
+    /// <summary>How long the stall path's callee is stopped, at most (a third of a round, when a round is shorter than 3 s).</summary>
+    public static readonly TimeSpan StallFor = TimeSpan.FromSeconds(1);
 
     public static async Task<LoadReport> RunAsync(LoadTestOptions options, ILoadEngine engine, TextWriter log, CancellationToken cancellationToken)
     {
@@ -75,6 +90,9 @@ internal static class LoadTestRun
         using var viaClient = Client(mesh["client"].Outbound, SidecarMesh.BackendHost);
         using var viaStranger = Client(mesh["stranger"].Outbound, SidecarMesh.BackendHost);
         using var viaLimited = Client(mesh["limited"].Outbound, SidecarMesh.BackendHost);
+        using var viaCaller = Client(mesh["caller"].Outbound, SidecarMesh.StallingHost);
+        var round = options.Duration / options.Rounds;
+        var stall = new ProcessStall(mesh["stalling"].ProcessId, After: round / 3, For: TimeSpan.FromTicks(Math.Min(StallFor.Ticks, (round / 3).Ticks)));
 
         // nginx alongside and the wrk cross-check (issue 8): each skipped with a note where it cannot be had.
         var comparisons = new List<string>();
@@ -89,6 +107,11 @@ internal static class LoadTestRun
             new("denied", "client → sidecar: 403", viaStranger, "/", [403], "403 from the caller's own sidecar (no agreement)", [Meter("stranger")]),
             new("rate-limited", "client → sidecar → mTLS → sidecar: 429", viaLimited, "/", [429, 200], "429 from the callee's sidecar (the first 60 a minute pass)", [Meter("limited"), Meter("backend")]),
             new("retry", "as sidecars, app failing 1 in 10 with 503", viaClient, "/flaky", [200], "200: the caller's sidecar retries the 503s", [Meter("client"), Meter("backend")]),
+            new("stall", "as sidecars, the callee's sidecar stopped for a moment", viaCaller, "/", [200], "200 with 1 KB: the requests that arrive meanwhile wait and are served", [Meter("caller"), Meter("stalling")])
+            {
+                Stall = stall,
+                Disturbance = stall.Describe("the callee's sidecar"),
+            },
             .. nginx is null || viaNginx is null ? Array.Empty<PathUnderTest>() : [new("nginx-pair", "client → nginx → mTLS → nginx → app", viaNginx, "/", [200], "200 with 1 KB", nginx.Meters())],
         ];
 
@@ -105,22 +128,22 @@ internal static class LoadTestRun
         }
 
         var rows = new List<ScenarioReport>();
-        var round = options.Duration / options.Rounds;
         LoadSimulation[] simulations = [new ConstantRate(options.Rate, options.Duration), new ConstantConcurrency(options.Concurrency, options.Duration)];
         foreach (var simulation in simulations)
         {
-            var recorded = paths.ToDictionary(p => p, _ => new List<RoundResult>());
+            var running = paths.Where(p => p.RunsUnder(simulation)).ToList();
+            var recorded = running.ToDictionary(p => p, _ => new List<RoundResult>());
             for (var turn = 1; turn <= options.Rounds; turn++)
             {
-                foreach (var path in paths)
+                foreach (var path in running)
                 {
                     var of = options.Rounds > 1 ? $" (round {turn} of {options.Rounds})" : "";
                     await log.WriteLineAsync($"{path.Name}, {simulation.Label}{of}: warm-up {options.WarmUp.TotalSeconds:F0}s, then {round.TotalSeconds:F0}s recorded");
-                    recorded[path].Add(await RecordAsync(engine, path, simulation, options.WarmUp, round, cancellationToken));
+                    recorded[path].Add(await RecordAsync(engine, path, simulation, options.WarmUp, round, log, cancellationToken));
                 }
             }
 
-            foreach (var path in paths)
+            foreach (var path in running)
             {
                 var rounds = recorded[path];
                 var cpu = path.Proxies.Count == 0 ? (TimeSpan?)null : TimeSpan.FromTicks(rounds.Sum(r => r.Cpu.Ticks));
@@ -128,6 +151,7 @@ internal static class LoadTestRun
                 rows.Add(new ScenarioReport(ScenarioResult.Merge([.. rounds.Select(r => r.Result)]), path.Description, path.Expected, cpu, peak)
                 {
                     RoundP99Ms = rounds.Count > 1 ? [.. rounds.Select(r => r.Result.PercentileMs(99))] : [],
+                    Disturbance = path.Disturbance,
                 });
             }
         }
@@ -137,8 +161,11 @@ internal static class LoadTestRun
         return new LoadReport(Title(options), rows, [.. Notes(options, backend), .. comparisons]);
     }
 
-    /// <summary>One recorded run of <paramref name="path"/> after its warm-up, with what its proxies spent (CPU) and their peak memory during it.</summary>
-    private static async Task<RoundResult> RecordAsync(ILoadEngine engine, PathUnderTest path, LoadSimulation simulation, TimeSpan warmUp, TimeSpan recorded, CancellationToken cancellationToken)
+    /// <summary>
+    /// One recorded run of <paramref name="path"/> after its warm-up, with what its proxies spent (CPU) and their peak
+    /// memory during it; its stall, if it has one, runs alongside and is over (the process resumed) before this returns.
+    /// </summary>
+    private static async Task<RoundResult> RecordAsync(ILoadEngine engine, PathUnderTest path, LoadSimulation simulation, TimeSpan warmUp, TimeSpan recorded, TextWriter log, CancellationToken cancellationToken)
     {
         var scenario = path.ToScenario();
         await engine.RunAsync(scenario, simulation with { During = warmUp }, cancellationToken); // warm-up, dropped
@@ -148,7 +175,9 @@ internal static class LoadTestRun
         }
 
         var cpuBefore = path.Proxies.Sum(p => p.CpuTime().Ticks);
+        var stall = path.Stall?.RunAsync(() => log.WriteLine($"{path.Name}: {path.Disturbance}: stopped now"), cancellationToken) ?? Task.CompletedTask;
         var result = await engine.RunAsync(scenario, simulation with { During = recorded }, cancellationToken);
+        await stall;
         var cpu = TimeSpan.FromTicks(path.Proxies.Sum(p => p.CpuTime().Ticks) - cpuBefore);
         var peak = path.Proxies.Count == 0 ? 0 : path.Proxies.Max(p => p.PeakResidentBytes());
         return new RoundResult(result, cpu, peak);
@@ -182,7 +211,7 @@ internal static class LoadTestRun
         $"Each recorded run follows a {options.WarmUp.TotalSeconds:F0}s unrecorded warm-up of its own. " +
         $"Open model: latency from each request's intended send time (coordinated omission corrected); closed model: {options.Concurrency} copies back to back. Responses are {LoopbackBackend.ResponseBytes} bytes. Ratios (× direct, over direct) are against the direct path under the same load in this run.",
         "Proxy CPU is the user+system time of the path's lattice-proxy processes during the recorded run, per request; peak RSS is the largest VmHWM among them, reset before the run.",
-        $"The retry path's app answered 503 to {backend.FlakyFailures} requests in all; the caller's sidecar retried them.",
+        .. options.Runs("retry") ? [$"The retry path's app answered 503 to {backend.FlakyFailures} requests in all; the caller's sidecar retried them."] : Array.Empty<string>(),
         Environment.GetEnvironmentVariable(SidecarProcess.ProxyVariable) is { Length: > 0 } proxy
             ? $"lattice-proxy: {proxy} ({SidecarProcess.ProxyVariable})."
             : "lattice-proxy: the lattice-proxy.dll beside this program, run by dotnet (JIT).",

@@ -60,4 +60,7 @@ public sealed record ScenarioResult(string Scenario, string Simulation, TimeSpan
 
     /// <summary>The latency at <paramref name="percentile"/> (0-100) in milliseconds; NaN without a good answer.</summary>
     public double PercentileMs(double percentile) => Latency.TotalCount == 0 ? double.NaN : Latency.GetValueAtPercentile(percentile) / 1000.0;
+
+    /// <summary>The slowest good answer in milliseconds; NaN without one.</summary>
+    public double MaxMs => Latency.TotalCount == 0 ? double.NaN : Latency.GetMaxValue() / 1000.0;
 }

@@ -46,6 +46,11 @@ public sealed class LoadReport(string title, IReadOnlyList<ScenarioReport> rows,
             }
         }
 
+        foreach (var row in rows.Where(r => r.Disturbance is not null))
+        {
+            text.AppendLine().AppendLine(Invariant, $"{row.Result.Scenario}, {row.Result.Simulation}: {row.Disturbance}. The slowest answer took {Ms(row.Result.MaxMs)} ms, the stall's own length included; the row is left out of the latency chart.");
+        }
+
         var lateness = rows.Select(r => r.Result.DispatchLateness).OfType<HdrHistogram.HistogramBase>().ToList();
         if (lateness.Count > 0)
         {
@@ -82,6 +87,8 @@ public sealed class LoadReport(string title, IReadOnlyList<ScenarioReport> rows,
                 ["proxyCpuMicrosecondsPerRequest"] = row.ProxyCpuMicrosecondsPerRequest,
                 ["proxyPeakRssBytes"] = row.ProxyPeakRssBytes,
                 ["p99MsByRound"] = new JsonArray([.. row.RoundP99Ms.Select(p => (JsonNode?)Finite(p))]),
+                ["maxLatencyMs"] = Finite(row.Result.MaxMs),
+                ["disturbance"] = row.Disturbance,
             })]),
             ["notes"] = new JsonArray([.. notes.Select(n => (JsonNode)n)]),
         };
@@ -90,13 +97,14 @@ public sealed class LoadReport(string title, IReadOnlyList<ScenarioReport> rows,
 
     /// <summary>
     /// Latency (ms, linear) against percentile (on the usual HdrHistogram axis, 1/(1-p), so 90, 99, 99.9 are evenly
-    /// spaced), one line per open-model scenario with good answers.
+    /// spaced), one line per open-model scenario with good answers and nothing done to it while it ran (a stall's second
+    /// would set the scale and flatten every overhead).
     /// </summary>
     public string ToSvg()
     {
         const int Width = 760, Height = 420, Left = 60, Right = 170, Top = 40, Bottom = 50;
         string[] colours = ["#222222", "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
-        var plotted = rows.Where(r => r.Result.Simulation.StartsWith("rate", StringComparison.Ordinal) && r.Result.Latency.TotalCount > 0).ToList();
+        var plotted = rows.Where(r => r.Result.Simulation.StartsWith("rate", StringComparison.Ordinal) && r.Result.Latency.TotalCount > 0 && r.Disturbance is null).ToList();
         var points = new[] { 0.0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99 };
         static double X(double percentile) => Math.Log10(1 / (1 - Math.Min(percentile, 99.99) / 100));
         var maxX = X(99.99);

@@ -13,6 +13,12 @@ public sealed record ScenarioReport(ScenarioResult Result, string Path, string E
     /// <summary>The p99 of each round the row merges, in milliseconds, in the order they ran; empty for a single run.</summary>
     public IReadOnlyList<double> RoundP99Ms { get; init; } = [];
 
+    /// <summary>
+    /// What was done to the path while it was recorded (the stall path's stopped peer), or null. Such a row is listed
+    /// with its slowest answer under the table and left out of the latency chart, whose scale is the proxies' overhead.
+    /// </summary>
+    public string? Disturbance { get; init; }
+
     /// <summary>Proxy CPU per request in microseconds, or null.</summary>
     public double? ProxyCpuMicrosecondsPerRequest =>
         ProxyCpu is { } cpu && Result.Ok + Result.Failed > 0 ? cpu.TotalMicroseconds / (Result.Ok + Result.Failed) : null;

@@ -14,11 +14,15 @@ namespace Lattice.Mesh.LoadTests.Targets;
 /// <item><c>client → backend</c>: agreed; 3 attempts on 5xx or connect failure (the mesh path, and the retry path under <c>/flaky</c>).</item>
 /// <item><c>stranger → backend</c>: declared by the stranger only, so refused with 403 at the stranger's own sidecar.</item>
 /// <item><c>limited → backend</c>: agreed with a limit of 60 a minute into backend, so nearly every request gets 429 from backend's sidecar.</item>
+/// <item><c>caller → stalling</c>: agreed as client → backend is; the stall path stops stalling's sidecar for a moment, so
+/// this pair has processes of its own and what the stall leaves behind (queued requests, a grown heap) meets no other path.</item>
 /// </list>
 /// </summary>
 internal sealed class SidecarMesh : IAsyncDisposable
 {
     public const string BackendHost = "backend:8080";
+
+    public const string StallingHost = "stalling:8080";
 
     /// <summary>The services, in the user's format.</summary>
     public const string Manifests = """
@@ -66,6 +70,29 @@ internal sealed class SidecarMesh : IAsyncDisposable
           service: {ports: {http: {port: 8080}}}
           resources:
             backend: {type: service, direction: outbound}
+        ---
+        apiVersion: lattice.dev/v1alpha1
+        kind: LatticeService
+        metadata: {name: stalling, namespace: load}
+        spec:
+          containers: {main: {image: backend}}
+          service: {ports: {http: {port: 8080}}}
+          resources:
+            caller: {type: service, direction: inbound}
+        ---
+        apiVersion: lattice.dev/v1alpha1
+        kind: LatticeService
+        metadata: {name: caller, namespace: load}
+        spec:
+          containers: {main: {image: client}}
+          service: {ports: {http: {port: 8080}}}
+          resources:
+            stalling:
+              type: service
+              direction: outbound
+              outbound:
+                retries: {attempts: 3, perTryTimeout: 10s, retryOn: [5xx, connect-failure]}
+                timeout: {request: 30s}
         """;
 
     private readonly DirectoryInfo _folder;
@@ -77,7 +104,7 @@ internal sealed class SidecarMesh : IAsyncDisposable
         _sidecars = sidecars;
     }
 
-    /// <summary>The sidecar of <paramref name="service"/> (backend, client, stranger, limited).</summary>
+    /// <summary>The sidecar of <paramref name="service"/> (backend, client, stranger, limited, stalling, caller).</summary>
     public SidecarProcess this[string service] => _sidecars[service];
 
     public static async Task<SidecarMesh> StartAsync(LoopbackBackend backend, TextWriter log, CancellationToken cancellationToken)
