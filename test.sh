@@ -50,9 +50,9 @@ smoke() {
   fi
 }
 
-# The load test in its quick mode: every path (direct, the sidecar pair, denied, rate-limited, retried, stalled, nginx) set
-# up by the tool and driven briefly under both models, with no timing assertions: it fails only when a path does not
-# answer as it should.
+# The load test in its quick mode: every path (direct, the sidecar pair, denied, rate-limited, retried, stalled, the
+# gateway, nginx) set up by the tool and driven briefly under both models, with no timing assertions: it fails only
+# when a path does not answer as it should.
 smoke "Load test, quick mode (smoke run, no timing assertions)" \
   dotnet run --project loadtests -- --quick --out artifacts/loadtest/quick
 
@@ -64,7 +64,7 @@ smoke "Load test, quick mode (smoke run, no timing assertions)" \
 aot_smoke() {
   local aot="artifacts/lattice-proxy-aot"
   proxy/publish-aot.sh "$aot" \
-    && LATTICE_PROXY="$aot/lattice-proxy" dotnet run --project loadtests -- --quick --paths sidecars,denied,rate-limited,retry,stall --out artifacts/loadtest/quick-aot
+    && LATTICE_PROXY="$aot/lattice-proxy" dotnet run --project loadtests -- --quick --paths sidecars,denied,rate-limited,retry,stall,gateway --out artifacts/loadtest/quick-aot
 }
 smoke "Native AOT lattice-proxy: publish, then the quick load test's proxy paths through it (smoke run)" aot_smoke
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography.X509Certificates;
 using Lattice.Mesh.Cli.LocalMesh;
 using Lattice.Mesh.LoadTests.Engine;
 using Lattice.Mesh.LoadTests.Reporting;
@@ -76,7 +77,7 @@ internal sealed record PathUnderTest(string Name, string Description, HttpClient
 internal static class LoadTestRun
 {
     /// <summary>Every path's name, as <c>--paths</c> takes them: direct is the baseline; nginx-pair runs where nginx can be had.</summary>
-    public static readonly string[] PathNames = ["direct", "sidecars", "denied", "rate-limited", "retry", "stall", "nginx-pair"];
+    public static readonly string[] PathNames = ["direct", "sidecars", "denied", "rate-limited", "retry", "stall", "gateway", "nginx-pair"];
 
     /// <summary>How long the stall path's callee is stopped, at most (a third of a round, when a round is shorter than 3 s).</summary>
     public static readonly TimeSpan StallFor = TimeSpan.FromSeconds(1);
@@ -91,6 +92,7 @@ internal static class LoadTestRun
         using var viaStranger = Client(mesh["stranger"].Outbound, SidecarMesh.BackendHost);
         using var viaLimited = Client(mesh["limited"].Outbound, SidecarMesh.BackendHost);
         using var viaCaller = Client(mesh["caller"].Outbound, SidecarMesh.StallingHost);
+        using var viaGateway = Client(mesh[SidecarMesh.Gateway].Addresses["https"], SidecarMesh.PortalHost, mesh.IngressCertificate);
         var round = options.Duration / options.Rounds;
         var stall = new ProcessStall(mesh["stalling"].ProcessId, After: round / 3, For: TimeSpan.FromTicks(Math.Min(StallFor.Ticks, (round / 3).Ticks)));
 
@@ -112,6 +114,7 @@ internal static class LoadTestRun
                 Stall = stall,
                 Disturbance = stall.Describe("the callee's sidecar"),
             },
+            new("gateway", "client → TLS → gateway → mTLS → sidecar → app", viaGateway, "/", [200], "200 with 1 KB through the ingress gateway", [Meter(SidecarMesh.Gateway), Meter("portal")]),
             .. nginx is null || viaNginx is null ? Array.Empty<PathUnderTest>() : [new("nginx-pair", "client → nginx → mTLS → nginx → app", viaNginx, "/", [200], "200 with 1 KB", nginx.Meters())],
         ];
 
@@ -139,7 +142,10 @@ internal static class LoadTestRun
                 {
                     var of = options.Rounds > 1 ? $" (round {turn} of {options.Rounds})" : "";
                     await log.WriteLineAsync($"{path.Name}, {simulation.Label}{of}: warm-up {options.WarmUp.TotalSeconds:F0}s, then {round.TotalSeconds:F0}s recorded");
-                    recorded[path].Add(await RecordAsync(engine, path, simulation, options.WarmUp, round, log, cancellationToken));
+                    var run = await RecordAsync(engine, path, simulation, options.WarmUp, round, log, cancellationToken);
+                    recorded[path].Add(run);
+                    var late = run.Result.DispatchLateness is { TotalCount: > 0 } lateness ? FormattableString.Invariant($", sent at most {lateness.GetValueAtPercentile(100) / 1000.0:F1} ms late") : "";
+                    await log.WriteLineAsync(FormattableString.Invariant($"{path.Name}, {simulation.Label}{of}: p99 {run.Result.PercentileMs(99):F2} ms, slowest {run.Result.MaxMs:F1} ms{late}{(path.Proxies.Count > 0 ? $", proxies' peak RSS {run.Peak / 1048576.0:F1} MB" : "")}"));
                 }
             }
 
@@ -185,10 +191,20 @@ internal static class LoadTestRun
 
     private sealed record RoundResult(ScenarioResult Result, TimeSpan Cpu, long Peak);
 
-    /// <summary>A client as an app beside its sidecar would have: plain HTTP/1.1 keep-alive, no proxy, a pool as large as the load asks.</summary>
-    private static HttpClient Client(Uri baseAddress, string? host)
+    /// <summary>
+    /// A client as an app beside its sidecar would have: plain HTTP/1.1 keep-alive, no proxy, a pool as large as the
+    /// load asks. With <paramref name="trust"/>, a browser's view of the gateway instead: HTTPS to
+    /// <paramref name="host"/> (its SNI, from the Host header), trusting only that CA.
+    /// </summary>
+    private static HttpClient Client(Uri baseAddress, string? host, X509Certificate2? trust = null)
     {
-        var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) })
+        var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) };
+        if (trust is not null)
+        {
+            handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck, CustomTrustStore = { trust } };
+        }
+
+        var client = new HttpClient(handler)
         {
             BaseAddress = baseAddress,
             Timeout = TimeSpan.FromSeconds(60),

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Lattice.Mesh.Authority;
 using Lattice.Mesh.Cli.LocalMesh;
 using Lattice.Mesh.Compiler.Compilation;
@@ -16,6 +17,9 @@ namespace Lattice.Mesh.LoadTests.Targets;
 /// <item><c>limited → backend</c>: agreed with a limit of 60 a minute into backend, so nearly every request gets 429 from backend's sidecar.</item>
 /// <item><c>caller → stalling</c>: agreed as client → backend is; the stall path stops stalling's sidecar for a moment, so
 /// this pair has processes of its own and what the stall leaves behind (queued requests, a grown heap) meets no other path.</item>
+/// <item><c>portal</c>: served at <see cref="PortalHost"/> by the ingress gateway (a real <c>lattice-proxy gateway</c>
+/// process with its mesh identity and a certificate for the host from an ingress CA of its own), as Jellyfin is at
+/// jellyfin.home.local: TLS from the client, mutual TLS from the gateway to portal's sidecar.</item>
 /// </list>
 /// </summary>
 internal sealed class SidecarMesh : IAsyncDisposable
@@ -23,6 +27,8 @@ internal sealed class SidecarMesh : IAsyncDisposable
     public const string BackendHost = "backend:8080";
 
     public const string StallingHost = "stalling:8080";
+
+    public const string PortalHost = "portal.load.local";
 
     /// <summary>The services, in the user's format.</summary>
     public const string Manifests = """
@@ -93,19 +99,39 @@ internal sealed class SidecarMesh : IAsyncDisposable
               outbound:
                 retries: {attempts: 3, perTryTimeout: 10s, retryOn: [5xx, connect-failure]}
                 timeout: {request: 30s}
+        ---
+        apiVersion: lattice.dev/v1alpha1
+        kind: LatticeService
+        metadata: {name: portal, namespace: load}
+        spec:
+          containers: {main: {image: backend}}
+          service: {ports: {http: {port: 8080}}}
+          ingress:
+            hosts: [portal.load.local]
+            tls: {mode: auto}
         """;
 
     private readonly DirectoryInfo _folder;
     private readonly Dictionary<string, SidecarProcess> _sidecars;
 
-    private SidecarMesh(DirectoryInfo folder, Dictionary<string, SidecarProcess> sidecars)
+    private SidecarMesh(DirectoryInfo folder, Dictionary<string, SidecarProcess> sidecars, X509Certificate2 ingressCertificate)
     {
         _folder = folder;
         _sidecars = sidecars;
+        IngressCertificate = ingressCertificate;
     }
 
-    /// <summary>The sidecar of <paramref name="service"/> (backend, client, stranger, limited, stalling, caller).</summary>
+    /// <summary>
+    /// The sidecar of <paramref name="service"/> (backend, client, stranger, limited, stalling, caller, portal), or the
+    /// ingress gateway under <see cref="Gateway"/>.
+    /// </summary>
     public SidecarProcess this[string service] => _sidecars[service];
+
+    /// <summary>The key of the ingress gateway's process.</summary>
+    public const string Gateway = "gateway";
+
+    /// <summary>The ingress CA's certificate, which a client of the gateway trusts for <see cref="PortalHost"/>.</summary>
+    public X509Certificate2 IngressCertificate { get; }
 
     public static async Task<SidecarMesh> StartAsync(LoopbackBackend backend, TextWriter log, CancellationToken cancellationToken)
     {
@@ -142,8 +168,13 @@ internal sealed class SidecarMesh : IAsyncDisposable
                 AtomicFile.Replace(Path.Combine(folder.FullName, id.Name, "routes.json"), RouteTableSerializer.SerializeToUtf8Bytes(table));
             }
 
-            var mesh = new SidecarMesh(folder, sidecars);
-            await SidecarProcess.WaitUntilReadyAsync(sidecars.Select(s => ($"the sidecar of {s.Key}", new Uri(s.Value.Admin, "/readyz"))), cancellationToken);
+            var ingressCertificate = await StartGatewayAsync(folder.FullName, authority, compilation.GatewayTable!, sidecars, log, cancellationToken);
+            var mesh = new SidecarMesh(folder, sidecars, ingressCertificate);
+            await SidecarProcess.WaitUntilReadyAsync(
+            [
+                .. sidecars.Where(s => s.Key != Gateway).Select(s => ($"the sidecar of {s.Key}", new Uri(s.Value.Admin, "/readyz"))),
+                ("the ingress gateway", new Uri(sidecars[Gateway].Addresses["status"], "/healthz/ready")),
+            ], cancellationToken);
             return mesh;
         }
         catch
@@ -165,6 +196,37 @@ internal sealed class SidecarMesh : IAsyncDisposable
             await sidecar.DisposeAsync();
         }
 
+        IngressCertificate.Dispose();
         _folder.Delete(recursive: true);
+    }
+
+    /// <summary>
+    /// Starts the ingress gateway from files, as a cluster's would run from its mounts: its mesh identity
+    /// (lattice-system/lattice-gateway) from <paramref name="authority"/>, <paramref name="table"/> as its route table,
+    /// and one certificate per TLS Secret the table names, for its hosts, from a fresh ingress CA. Adds the process to
+    /// <paramref name="processes"/> under <see cref="Gateway"/> and returns the ingress CA's certificate.
+    /// </summary>
+    private static async Task<X509Certificate2> StartGatewayAsync(string folder, MeshCertificateAuthority authority, RouteTable.RouteTable table, Dictionary<string, SidecarProcess> processes, TextWriter log, CancellationToken cancellationToken)
+    {
+        var own = Directory.CreateDirectory(Path.Combine(folder, Gateway)).FullName;
+        using (var identity = authority.IssueWorkload(SpiffeId.For(SpiffeId.DefaultTrustDomain, CompilerOptions.DefaultGateway.Namespace, CompilerOptions.DefaultGateway.Name)))
+        {
+            identity.WriteFiles(own);
+        }
+
+        AtomicFile.Replace(Path.Combine(own, "routes.json"), RouteTableSerializer.SerializeToUtf8Bytes(table));
+        using var ingress = MeshCertificateAuthority.Create("ingress.load.local");
+        foreach (var secret in table.Gateway.GroupBy(h => h.Tls.SecretName, StringComparer.Ordinal))
+        {
+            using var issued = ingress.IssueWorkload(SpiffeId.For(ingress.TrustDomain, "ingress", secret.Key), TimeSpan.FromDays(1), secret.Select(h => h.Host));
+            issued.WriteFiles(Path.Combine(own, "secrets", secret.Key));
+        }
+
+        processes[Gateway] = await SidecarProcess.StartGatewayAsync(
+        [
+            .. SidecarProcess.FileArguments(own), $"--Secrets={Path.Combine(own, "secrets")}",
+            "--HttpPort=0", "--HttpsPort=0", "--StatusPort=0", "--PublicHttpsPort=0", "--BindAddress=127.0.0.1",
+        ], log, cancellationToken);
+        return ingress.GetRootCertificate();
     }
 }
