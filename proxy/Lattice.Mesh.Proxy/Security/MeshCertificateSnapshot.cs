@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -13,6 +14,7 @@ public sealed class MeshCertificateSnapshot
 {
     private readonly X509Certificate2Collection _trustBundle;
     private readonly TimeProvider _time;
+    private SslStreamCertificateContext? _tlsContext;
 
     internal MeshCertificateSnapshot(X509Certificate2 certificate, string spiffeId, X509Certificate2Collection intermediates, X509Certificate2Collection trustBundle, TimeProvider time)
     {
@@ -49,6 +51,13 @@ public sealed class MeshCertificateSnapshot
 
     /// <summary>Intermediates from the certificate file after the workload's certificate (none with the Lattice.Mesh CA).</summary>
     internal X509Certificate2Collection Intermediates { get; }
+
+    /// <summary>
+    /// <see cref="Certificate"/> with <see cref="Intermediates"/> as TLS serves them, made once for this snapshot
+    /// (offline: nothing is fetched) instead of once per handshake.
+    /// </summary>
+    internal SslStreamCertificateContext TlsContext =>
+        LazyInitializer.EnsureInitialized(ref _tlsContext, () => SslStreamCertificateContext.Create(Certificate, Intermediates, offline: true));
 
     /// <summary>
     /// Checks a peer's certificate: it must chain to the trust bundle (and only to it), be valid now, not be a CA,
