@@ -82,7 +82,7 @@ if (missing.Count > 0)
         await Console.Error.WriteLineAsync($"lattice-proxy: --{key} is required (or LATTICE_PROXY_{key.ToUpperInvariant()}): it names a file.");
     }
 
-    await Console.Error.WriteLineAsync("Usage: lattice-proxy --RouteTable=routes.json --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--OutboundPort=15001] [--InboundPort=15006] [--AdminPort=15000] [--AdminBindAddress=127.0.0.1] [--AccessLog=true] [--OtlpEndpoint=http://<collector>:4318] [--PeerHttpVersion=1.1|2] [--InlineScheduling=false] [--MaxPeerConnections=128] [--Controller=https://lattice-controller.lattice-system:15012 [--BootstrapToken=token]]");
+    await Console.Error.WriteLineAsync("Usage: lattice-proxy --RouteTable=routes.json --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--OutboundPort=15001] [--InboundPort=15006] [--AdminPort=15000] [--AdminBindAddress=127.0.0.1] [--AccessLog=true] [--OtlpEndpoint=http://<collector>:4318] [--PeerHttpVersion=1.1|2] [--InlineScheduling=false] [--MaxPeerConnections=32] [--Controller=https://lattice-controller.lattice-system:15012 [--BootstrapToken=token]]");
     return 2;
 }
 
@@ -108,7 +108,7 @@ var defaults = new ProxyOptions { RouteTablePath = "", CertificatePath = "", Key
 var maxPeerConnections = defaults.MaxPeerConnections;
 if (configuration["MaxPeerConnections"] is { } cap && !(int.TryParse(cap, System.Globalization.CultureInfo.InvariantCulture, out maxPeerConnections) && maxPeerConnections > 0))
 {
-    await Console.Error.WriteLineAsync($"lattice-proxy: --MaxPeerConnections={cap} is not a whole number above 0; give the most connections to one destination, such as 128 (the default).");
+    await Console.Error.WriteLineAsync($"lattice-proxy: --MaxPeerConnections={cap} is not a whole number above 0; give the most connections to one destination, such as 32 (the default).");
     return 2;
 }
 
@@ -149,12 +149,10 @@ var options = defaults with
         .ToDictionary(p => int.Parse(p.Key, System.Globalization.CultureInfo.InvariantCulture), p => int.Parse(p.Value!, System.Globalization.CultureInfo.InvariantCulture)),
 };
 
-// With Kestrel's inline scheduling, socket completions run inline too, on the threads that poll the sockets. .NET reads
-// this once, when the first socket is made, and only from the environment; nothing has made one yet. Set by hand, it wins.
-const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-if (options.InlineScheduling && Environment.GetEnvironmentVariable(InlineCompletions) is null)
+// With Kestrel's inline scheduling, socket completions run inline too; nothing has made a socket yet.
+if (options.InlineScheduling)
 {
-    Environment.SetEnvironmentVariable(InlineCompletions, "1");
+    InlineCompletions.PreferUnlessSet();
 }
 
 await using var server = await ProxyServer.StartAsync(options);

@@ -85,13 +85,16 @@ public sealed record ProxyOptions
 
     /// <summary>
     /// The most connections this sidecar opens to one destination's sidecars; requests beyond them wait for one to be
-    /// free (they do not fail). Without a cap, a peer that stalls for a second (a pause, a busy node) is met at 1,000
-    /// requests/s by a thousand new TLS connections, whose handshakes then starve the requests themselves: in the load
-    /// test a 1 s stall of the peer sidecar left the pair's p50 at 6.7 s and its caller's RSS at 666 MB, with 504s,
-    /// where with 128 the pair served everything within the stall's own 1 s (README: Performance). Raise it for a
-    /// service that keeps more than this many long streams open to one destination.
+    /// free (they do not fail). Over HTTP/1.1 each request in flight holds a connection, and the pool opens a new one
+    /// for every request that finds none free, at a TLS handshake each (2 to 3 ms of CPU on each side here). Without a
+    /// cap, a peer that stalls for a second is met at 1,000 requests/s by a thousand handshakes, which starve the
+    /// requests themselves: in the load test the pair's p50 went to 6.7 s and its caller's RSS to 666 MB, with 504s.
+    /// With 128, a hiccup of a few milliseconds still grew the pool to 128 at once, and those handshakes stalled the
+    /// pair for 0.3 to 0.5 s, in one round in three; with 32 the same hiccups cost tens of milliseconds (README:
+    /// Performance, "A stalled peer"). Raise it for a service that keeps more than this many long requests open to one
+    /// destination, or use HTTP/2 between the sidecars (<see cref="PeerHttpVersion"/>), which multiplexes.
     /// </summary>
-    public int MaxPeerConnections { get; init; } = 128;
+    public int MaxPeerConnections { get; init; } = 32;
 
     /// <summary>
     /// Serve each connection on the thread that read it (Kestrel's <c>UnsafePreferInlineScheduling</c>) instead of

@@ -12,7 +12,7 @@ namespace Lattice.Mesh.Proxy.Gateway;
 /// </summary>
 internal static class GatewayCommand
 {
-    public const string Usage = "Usage: lattice-proxy gateway --RouteTable=gateway.json --Secrets=<folder of <secret>/tls.crt,tls.key> --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--HttpPort=80] [--HttpsPort=443] [--StatusPort=15021] [--BindAddress=0.0.0.0] [--PublicHttpsPort=443] [--MaxSidecarConnections=1024] [--Controller=https://lattice-controller.lattice-system.svc:15012 [--BootstrapToken=token]] [--ParentProcessId=N]";
+    public const string Usage = "Usage: lattice-proxy gateway --RouteTable=gateway.json --Secrets=<folder of <secret>/tls.crt,tls.key> --Certificate=tls.crt --Key=tls.key --TrustBundle=ca.crt [--HttpPort=80] [--HttpsPort=443] [--StatusPort=15021] [--BindAddress=0.0.0.0] [--PublicHttpsPort=443] [--MaxSidecarConnections=1024] [--InlineScheduling=false] [--Controller=https://lattice-controller.lattice-system.svc:15012 [--BootstrapToken=token]] [--ParentProcessId=N]";
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken stopping)
     {
@@ -48,11 +48,18 @@ internal static class GatewayCommand
             BindAddress = configuration["BindAddress"] ?? defaults.BindAddress,
             PublicHttpsPort = configuration.GetValue("PublicHttpsPort", defaults.PublicHttpsPort),
             MaxSidecarConnections = configuration.GetValue("MaxSidecarConnections", defaults.MaxSidecarConnections),
+            InlineScheduling = configuration.GetValue("InlineScheduling", defaults.InlineScheduling),
             Certificates = new GatewayCertificateOptions { Folder = configuration["Secrets"]! },
             MeshCertificates = new MeshCertificateOptions { CertificatePath = configuration["Certificate"]!, KeyPath = configuration["Key"]!, TrustBundlePath = configuration["TrustBundle"]! },
             RouteTablePath = Path.GetFullPath(routes),
             Controller = configuration["Controller"] is { Length: > 0 } controller ? Connection(new Uri(controller), configuration) : null,
         };
+
+        if (options.InlineScheduling)
+        {
+            // Nothing has made a socket yet.
+            InlineCompletions.PreferUnlessSet();
+        }
 
         await using var gateway = await GatewayServer.StartAsync(options, logging => logging.AddSimpleConsole(console => console.SingleLine = true), stopping);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Gateway listening: http {gateway.HttpUri}, https {gateway.HttpsUri}, status {gateway.StatusUri}"));

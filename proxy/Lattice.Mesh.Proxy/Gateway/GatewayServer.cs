@@ -101,6 +101,7 @@ public sealed class GatewayServer : IAsyncDisposable
         ListenOptions? http = null;
         ListenOptions? https = null;
         ListenOptions? status = null;
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = options.InlineScheduling);
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
