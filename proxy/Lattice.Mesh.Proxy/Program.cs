@@ -105,12 +105,7 @@ if (configuration["BootstrapToken"] is { Length: > 0 } && configuration["Control
 }
 
 var defaults = new ProxyOptions { RouteTablePath = "", CertificatePath = "", KeyPath = "", TrustBundlePath = "" };
-var maxPeerConnections = defaults.MaxPeerConnections;
-if (configuration["MaxPeerConnections"] is { } cap && !(int.TryParse(cap, System.Globalization.CultureInfo.InvariantCulture, out maxPeerConnections) && maxPeerConnections > 0))
-{
-    await Console.Error.WriteLineAsync($"lattice-proxy: --MaxPeerConnections={cap} is not a whole number above 0; give the most connections to one destination, such as 32 (the default).");
-    return 2;
-}
+var values = new CommandLineValues(configuration);
 
 // Spans go to a collector only when one is named, here or by OpenTelemetry's own variable.
 Uri? otlpEndpoint = null;
@@ -129,17 +124,17 @@ var options = defaults with
     CertificatePath = Required("Certificate"),
     KeyPath = Required("Key"),
     TrustBundlePath = Required("TrustBundle"),
-    OutboundPort = configuration.GetValue("OutboundPort", defaults.OutboundPort),
-    InboundPort = configuration.GetValue("InboundPort", defaults.InboundPort),
-    AdminPort = configuration.GetValue("AdminPort", defaults.AdminPort),
+    OutboundPort = values.Port("OutboundPort", defaults.OutboundPort),
+    InboundPort = values.Port("InboundPort", defaults.InboundPort),
+    AdminPort = values.Port("AdminPort", defaults.AdminPort),
     InboundBindAddress = configuration["InboundBindAddress"] ?? defaults.InboundBindAddress,
     AdminBindAddress = configuration["AdminBindAddress"] ?? defaults.AdminBindAddress,
-    AccessLog = configuration.GetValue("AccessLog", defaults.AccessLog),
+    AccessLog = values.Switch("AccessLog", defaults.AccessLog),
     OtlpEndpoint = otlpEndpoint,
-    RetryNonIdempotent = configuration.GetValue("RetryNonIdempotent", defaults.RetryNonIdempotent),
+    RetryNonIdempotent = values.Switch("RetryNonIdempotent", defaults.RetryNonIdempotent),
     PeerHttpVersion = peerVersion,
-    InlineScheduling = configuration.GetValue("InlineScheduling", defaults.InlineScheduling),
-    MaxPeerConnections = maxPeerConnections,
+    InlineScheduling = values.Switch("InlineScheduling", defaults.InlineScheduling),
+    MaxPeerConnections = values.Count("MaxPeerConnections", defaults.MaxPeerConnections),
     ControllerUri = configuration["Controller"] is { Length: > 0 } controller ? new Uri(controller) : null,
     BootstrapTokenPath = configuration["BootstrapToken"] is { Length: > 0 } token ? token : null,
     Instance = configuration["Instance"] ?? defaults.Instance,
@@ -148,6 +143,16 @@ var options = defaults with
     AppPortOverrides = configuration.GetSection("AppPortOverrides").GetChildren()
         .ToDictionary(p => int.Parse(p.Key, System.Globalization.CultureInfo.InvariantCulture), p => int.Parse(p.Value!, System.Globalization.CultureInfo.InvariantCulture)),
 };
+
+if (values.Errors.Count > 0)
+{
+    foreach (var error in values.Errors)
+    {
+        await Console.Error.WriteLineAsync($"lattice-proxy: {error}");
+    }
+
+    return 2;
+}
 
 // With Kestrel's inline scheduling, socket completions run inline too; nothing has made a socket yet.
 if (options.InlineScheduling)

@@ -40,20 +40,31 @@ internal static class GatewayCommand
 
         var defaults = new GatewayOptions { Certificates = new GatewayCertificateOptions { Folder = "." }, MeshCertificates = MeshCertificateOptions.InFolder(".") };
         var routes = configuration["RouteTable"]!;
+        var values = new CommandLineValues(configuration);
         var options = defaults with
         {
-            HttpPort = configuration.GetValue("HttpPort", defaults.HttpPort),
-            HttpsPort = configuration.GetValue("HttpsPort", defaults.HttpsPort),
-            StatusPort = configuration.GetValue("StatusPort", defaults.StatusPort),
+            HttpPort = values.Port("HttpPort", defaults.HttpPort),
+            HttpsPort = values.Port("HttpsPort", defaults.HttpsPort),
+            StatusPort = values.Port("StatusPort", defaults.StatusPort),
             BindAddress = configuration["BindAddress"] ?? defaults.BindAddress,
-            PublicHttpsPort = configuration.GetValue("PublicHttpsPort", defaults.PublicHttpsPort),
-            MaxSidecarConnections = configuration.GetValue("MaxSidecarConnections", defaults.MaxSidecarConnections),
-            InlineScheduling = configuration.GetValue("InlineScheduling", defaults.InlineScheduling),
+            PublicHttpsPort = values.Port("PublicHttpsPort", defaults.PublicHttpsPort),
+            MaxSidecarConnections = values.Count("MaxSidecarConnections", defaults.MaxSidecarConnections),
+            InlineScheduling = values.Switch("InlineScheduling", defaults.InlineScheduling),
             Certificates = new GatewayCertificateOptions { Folder = configuration["Secrets"]! },
             MeshCertificates = new MeshCertificateOptions { CertificatePath = configuration["Certificate"]!, KeyPath = configuration["Key"]!, TrustBundlePath = configuration["TrustBundle"]! },
             RouteTablePath = Path.GetFullPath(routes),
             Controller = configuration["Controller"] is { Length: > 0 } controller ? Connection(new Uri(controller), configuration) : null,
         };
+
+        if (values.Errors.Count > 0)
+        {
+            foreach (var problem in values.Errors)
+            {
+                await error.WriteLineAsync($"lattice-proxy gateway: {problem}");
+            }
+
+            return 2;
+        }
 
         if (options.InlineScheduling)
         {

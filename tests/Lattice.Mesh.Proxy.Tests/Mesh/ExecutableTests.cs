@@ -72,6 +72,29 @@ public sealed partial class ExecutableTests : IDisposable
         Assert.Contains($"--MaxPeerConnections={cap} is not a whole number above 0", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task WithFlagsOfTheWrongForm_ExitsWithOneErrorPerFlag_NamingTheValueAndTheFormItNeeds()
+    {
+        var (exitCode, error) = await RunToExitAsync("--RouteTable=r", "--Certificate=c", "--Key=k", "--TrustBundle=b", "--InlineScheduling=maybe", "--OutboundPort=http", "--AdminPort=70000");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--InlineScheduling=maybe is not true or false; give true or false, or leave it out for true.", error, StringComparison.Ordinal);
+        Assert.Contains("--OutboundPort=http is not a port, 0 to 65535", error, StringComparison.Ordinal);
+        Assert.Contains("--AdminPort=70000 is not a port, 0 to 65535", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Gateway_WithFlagsOfTheWrongForm_ExitsWithOneErrorPerFlag()
+    {
+        var (exitCode, error) = await RunToExitAsync("gateway", "--RouteTable=r", "--Secrets=s", "--Certificate=c", "--Key=k", "--TrustBundle=b", "--InlineScheduling=yes", "--MaxSidecarConnections=0");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("lattice-proxy gateway: --InlineScheduling=yes is not true or false", error, StringComparison.Ordinal);
+        Assert.Contains("lattice-proxy gateway: --MaxSidecarConnections=0 is not a whole number above 0; give a whole number above 0, or leave it out for 1024.", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--OtlpEndpoint=otel-collector:4318")]
     [InlineData("--OtlpEndpoint=grpc://otel-collector:4317")]
