@@ -50,7 +50,7 @@ internal sealed record PathUnderTest(string Name, string Description, HttpClient
     public ProcessStall? Stall { get; init; }
 
     /// <summary>What the report says was done to the path while it was recorded, or null.</summary>
-    public string? Disturbance { get; init; }
+    public string? Disturbance => Stall?.Description;
 
     public bool RunsUnder(LoadSimulation simulation) => Stall is null || simulation is ConstantRate;
 
@@ -95,7 +95,7 @@ internal static class LoadTestRun
         using var viaCaller = Client(mesh["caller"].Outbound, SidecarMesh.StallingHost);
         using var viaGateway = Client(mesh[SidecarMesh.Gateway].Addresses["https"], SidecarMesh.PortalHost, mesh.IngressCertificate);
         var round = options.Duration / options.Rounds;
-        var stall = new ProcessStall(mesh["stalling"].ProcessId, After: round / 3, For: TimeSpan.FromTicks(Math.Min(StallFor.Ticks, (round / 3).Ticks)));
+        var stall = new ProcessStall(mesh["stalling"].ProcessId, "the callee's sidecar", After: round / 3, For: TimeSpan.FromTicks(Math.Min(StallFor.Ticks, (round / 3).Ticks)));
 
         // nginx alongside and the wrk cross-check (issue 8): each skipped with a note where it cannot be had.
         var comparisons = new List<string>();
@@ -110,11 +110,7 @@ internal static class LoadTestRun
             new("denied", "client → sidecar: 403", viaStranger, "/", [403], "403 from the caller's own sidecar (no agreement)", [Meter("stranger")]),
             new("rate-limited", "client → sidecar → mTLS → sidecar: 429", viaLimited, "/", [429, 200], "429 from the callee's sidecar (the first 60 a minute pass)", [Meter("limited"), Meter("backend")]),
             new("retry", "as sidecars, app failing 1 in 10 with 503", viaClient, "/flaky", [200], "200: the caller's sidecar retries the 503s", [Meter("client"), Meter("backend")]),
-            new("stall", "as sidecars, the callee's sidecar stopped for a moment", viaCaller, "/", [200], "200 with 1 KB: the requests that arrive meanwhile wait and are served", [Meter("caller"), Meter("stalling")])
-            {
-                Stall = stall,
-                Disturbance = stall.Describe("the callee's sidecar"),
-            },
+            new("stall", "as sidecars, the callee's sidecar stopped for a moment", viaCaller, "/", [200], "200 with 1 KB: the requests that arrive meanwhile wait and are served", [Meter("caller"), Meter("stalling")]) { Stall = stall },
             new("gateway", "client → TLS → gateway → mTLS → sidecar → app", viaGateway, "/", [200], "200 with 1 KB through the ingress gateway", [Meter(SidecarMesh.Gateway), Meter("portal")]),
             .. nginx is null || viaNginx is null ? Array.Empty<PathUnderTest>() : [new("nginx-pair", "client → nginx → mTLS → nginx → app", viaNginx, "/", [200], "200 with 1 KB", nginx.Meters())],
         ];

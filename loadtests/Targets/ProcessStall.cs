@@ -9,17 +9,18 @@ namespace Lattice.Mesh.LoadTests.Targets;
 /// (<c>SIGCONT</c>). It is always resumed, whatever ends the wait, so that no later path meets a stopped process.
 /// </summary>
 /// <param name="ProcessId">The process to stop.</param>
+/// <param name="Whose">What the process is, for reports, such as <c>the callee's sidecar</c>.</param>
 /// <param name="After">How long into the recorded run it stops.</param>
 /// <param name="For">How long it stays stopped.</param>
-internal sealed partial record ProcessStall(int ProcessId, TimeSpan After, TimeSpan For)
+internal sealed partial record ProcessStall(int ProcessId, string Whose, TimeSpan After, TimeSpan For)
 {
     // The same numbers on x86-64 and arm64 Linux.
     private const int SignalStop = 19;
     private const int SignalContinue = 18;
 
     /// <summary>What the report says of it, such as <c>the callee's sidecar stopped for 1.0 s, 3.3 s into each recorded run</c>.</summary>
-    public string Describe(string whose) =>
-        FormattableString.Invariant($"{whose} stopped for {For.TotalSeconds:F1} s, {After.TotalSeconds:F1} s into each recorded run");
+    public string Description =>
+        FormattableString.Invariant($"{Whose} stopped for {For.TotalSeconds:F1} s, {After.TotalSeconds:F1} s into each recorded run");
 
     /// <summary>
     /// Waits <see cref="After"/>, stops the process, calls <paramref name="stopped"/>, waits <see cref="For"/> and

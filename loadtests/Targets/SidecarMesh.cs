@@ -218,15 +218,10 @@ internal sealed class SidecarMesh : IAsyncDisposable
         using var ingress = MeshCertificateAuthority.Create("ingress.load.local");
         foreach (var secret in table.Gateway.GroupBy(h => h.Tls.SecretName, StringComparer.Ordinal))
         {
-            using var issued = ingress.IssueWorkload(SpiffeId.For(ingress.TrustDomain, "ingress", secret.Key), TimeSpan.FromDays(1), secret.Select(h => h.Host));
-            issued.WriteFiles(Path.Combine(own, "secrets", secret.Key));
+            LocalGateway.IssueSecret(ingress, own, secret.Key, secret.Select(h => h.Host), TimeSpan.FromDays(1));
         }
 
-        processes[Gateway] = await SidecarProcess.StartGatewayAsync(
-        [
-            .. SidecarProcess.FileArguments(own), $"--Secrets={Path.Combine(own, "secrets")}",
-            "--HttpPort=0", "--HttpsPort=0", "--StatusPort=0", "--PublicHttpsPort=0", "--BindAddress=127.0.0.1",
-        ], log, cancellationToken);
+        processes[Gateway] = await SidecarProcess.StartGatewayAsync([.. SidecarProcess.FileArguments(own), .. LocalGateway.LoopbackArguments(own)], log, cancellationToken);
         return ingress.GetRootCertificate();
     }
 }

@@ -144,13 +144,8 @@ var options = defaults with
         .ToDictionary(p => int.Parse(p.Key, System.Globalization.CultureInfo.InvariantCulture), p => int.Parse(p.Value!, System.Globalization.CultureInfo.InvariantCulture)),
 };
 
-if (values.Errors.Count > 0)
+if (await values.ReportAsync(Console.Error, "lattice-proxy"))
 {
-    foreach (var error in values.Errors)
-    {
-        await Console.Error.WriteLineAsync($"lattice-proxy: {error}");
-    }
-
     return 2;
 }
 

@@ -23,7 +23,7 @@ public sealed class StallTests
         using var cancel = new CancellationTokenSource();
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var running = new ProcessStall(sleeper.Id, TimeSpan.Zero, Timeout.InfiniteTimeSpan).RunAsync(stopped.SetResult, cancel.Token);
+        var running = new ProcessStall(sleeper.Id, "a sleeper", TimeSpan.Zero, Timeout.InfiniteTimeSpan).RunAsync(stopped.SetResult, cancel.Token);
         await stopped.Task.WaitAsync(Patience, TestContext.Current.CancellationToken);
 
         Assert.True(SpinWait.SpinUntil(() => State(sleeper.Id) == 'T', Patience), $"state {State(sleeper.Id)}, not stopped (T)");
@@ -39,7 +39,7 @@ public sealed class StallTests
         using var sleeper = new Sleeper();
         var stoppedAt = (char?)null;
 
-        await new ProcessStall(sleeper.Id, TimeSpan.Zero, TimeSpan.FromMilliseconds(1)).RunAsync(
+        await new ProcessStall(sleeper.Id, "a sleeper", TimeSpan.Zero, TimeSpan.FromMilliseconds(1)).RunAsync(
             () => SpinWait.SpinUntil(() => (stoppedAt = State(sleeper.Id)) == 'T', Patience),
             TestContext.Current.CancellationToken).WaitAsync(Patience, TestContext.Current.CancellationToken);
 
@@ -57,7 +57,7 @@ public sealed class StallTests
             gone = process.Id;
         }
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new ProcessStall(gone, TimeSpan.Zero, TimeSpan.Zero).RunAsync(() => { }, TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new ProcessStall(gone, "a gone process", TimeSpan.Zero, TimeSpan.Zero).RunAsync(() => { }, TestContext.Current.CancellationToken));
 
         Assert.Contains($"could not stop process {gone} for the stall path", error.Message, StringComparison.Ordinal);
         Assert.Contains("No such process", error.Message, StringComparison.Ordinal);
@@ -68,7 +68,7 @@ public sealed class StallTests
     {
         using var client = new HttpClient();
         var plain = new PathUnderTest("sidecars", "", client, "/", [200], "200", []);
-        var stalled = plain with { Name = "stall", Stall = new ProcessStall(Environment.ProcessId, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) };
+        var stalled = plain with { Name = "stall", Stall = new ProcessStall(Environment.ProcessId, "this process", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) };
         LoadSimulation open = new ConstantRate(1000, TimeSpan.FromSeconds(1)), closed = new ConstantConcurrency(16, TimeSpan.FromSeconds(1));
 
         Assert.True(plain.RunsUnder(open));

@@ -63,8 +63,7 @@ internal sealed class LocalGateway : IAsyncDisposable
         gateway._process = await SidecarProcess.StartGatewayAsync(
         [
             .. SidecarProcess.BootstrapArguments(folder, trustBundlePem, token, controller, "local-gateway"),
-            $"--Secrets={Path.Combine(folder, "secrets")}",
-            "--HttpPort=0", "--HttpsPort=0", "--StatusPort=0", "--PublicHttpsPort=0", "--BindAddress=127.0.0.1",
+            .. LoopbackArguments(folder),
         ], log, cancellationToken);
         return gateway;
     }
@@ -83,11 +82,30 @@ internal sealed class LocalGateway : IAsyncDisposable
                 continue;
             }
 
-            // The certificate names the hosts; its SPIFFE id only says which Secret it is.
-            using var issued = _ingress.IssueWorkload(SpiffeId.For(_ingress.TrustDomain, "ingress", secret.Key), TimeSpan.FromDays(90), secret.Select(h => h.Host));
-            issued.WriteFiles(Path.Combine(_folder, "secrets", secret.Key));
+            IssueSecret(_ingress, _folder, secret.Key, secret.Select(h => h.Host), TimeSpan.FromDays(90));
             _issued[secret.Key] = hosts;
         }
+    }
+
+    /// <summary>
+    /// The arguments of a gateway on this machine: its Secrets in <paramref name="folder"/>'s <c>secrets</c>, every
+    /// listener on 127.0.0.1 at a port the system chooses (read back from the process's start-up line).
+    /// </summary>
+    internal static IEnumerable<string> LoopbackArguments(string folder) =>
+    [
+        $"--Secrets={Path.Combine(folder, "secrets")}",
+        "--HttpPort=0", "--HttpsPort=0", "--StatusPort=0", "--PublicHttpsPort=0", "--BindAddress=127.0.0.1",
+    ];
+
+    /// <summary>
+    /// Writes the TLS Secret <paramref name="secret"/> into <paramref name="folder"/>'s <c>secrets</c>, as a mounted
+    /// Secret is: a certificate from <paramref name="ingress"/> naming <paramref name="hosts"/>, with its key.
+    /// </summary>
+    internal static void IssueSecret(MeshCertificateAuthority ingress, string folder, string secret, IEnumerable<string> hosts, TimeSpan validity)
+    {
+        // The certificate names the hosts; its SPIFFE id only says which Secret it is.
+        using var issued = ingress.IssueWorkload(SpiffeId.For(ingress.TrustDomain, "ingress", secret), validity, hosts);
+        issued.WriteFiles(Path.Combine(folder, "secrets", secret));
     }
 
     public async ValueTask DisposeAsync()

@@ -9,8 +9,16 @@ internal sealed class CommandLineValues(IConfiguration configuration)
 {
     private readonly List<string> _errors = [];
 
-    /// <summary>The errors so far, one per bad flag, each a whole sentence.</summary>
-    public IReadOnlyList<string> Errors => _errors;
+    /// <summary>Writes each error as a line of <paramref name="program"/>'s; true when there was one (the program then exits with 2).</summary>
+    public async Task<bool> ReportAsync(TextWriter error, string program)
+    {
+        foreach (var problem in _errors)
+        {
+            await error.WriteLineAsync($"{program}: {problem}");
+        }
+
+        return _errors.Count > 0;
+    }
 
     /// <summary><paramref name="key"/> as a port (0 to 65535), or <paramref name="fallback"/> when it is not given.</summary>
     public int Port(string key, int fallback) =>

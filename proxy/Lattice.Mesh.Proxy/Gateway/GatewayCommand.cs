@@ -56,13 +56,8 @@ internal static class GatewayCommand
             Controller = configuration["Controller"] is { Length: > 0 } controller ? Connection(new Uri(controller), configuration) : null,
         };
 
-        if (values.Errors.Count > 0)
+        if (await values.ReportAsync(error, "lattice-proxy gateway"))
         {
-            foreach (var problem in values.Errors)
-            {
-                await error.WriteLineAsync($"lattice-proxy gateway: {problem}");
-            }
-
             return 2;
         }
 
